@@ -1,0 +1,79 @@
+//! The command line: `serve`, `demo`, the admin subcommands on a data directory (for
+//! operators and scripts) and `license issue` for the vendor. Admin subcommands go through
+//! the same `ops` as the admin API.
+
+mod admin;
+mod demo;
+mod serve;
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use twofold_store::SqliteStore;
+
+#[derive(Parser)]
+#[command(name = "twofold-portal", version, about = "Twofold portal: two-factor sign-in for a remote-desktop web portal")]
+pub struct Cli {
+    /// The portal's data directory (database, key file, admin token).
+    #[arg(long, global = true, env = "TWOFOLD_DATA", value_name = "DIR")]
+    pub data: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Serve the portal pages and RDP gate, and the admin API on its own listener.
+    Serve(serve::ServeArgs),
+    /// Fill the data directory with demo users, a group and principals; print the passwords.
+    Demo,
+    /// Users of the portal's directory.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Groups of the portal's directory.
+    #[command(subcommand)]
+    Group(admin::GroupCommand),
+    /// The global two-factor switch: on, off or status.
+    #[command(name = "2fa")]
+    TwoFactor { action: admin::SwitchAction },
+    /// Users and groups enabled for two-factor authentication.
+    #[command(subcommand)]
+    Principals(admin::PrincipalsCommand),
+    /// Discard users' secrets: they get a new QR code at their next sign-in.
+    Reset {
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    /// Clear users' failed-code lock.
+    Unlock {
+        #[arg(required = true)]
+        users: Vec<String>,
+    },
+    /// Install, show or (vendor side) issue a license.
+    #[command(subcommand)]
+    License(admin::LicenseCommand),
+    /// Print the audit log, newest first.
+    Audit {
+        /// Only entries about this user.
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
+}
+
+fn open_store(data: Option<&PathBuf>) -> anyhow::Result<SqliteStore> {
+    let dir = data.context("no data directory: pass --data DIR (or set TWOFOLD_DATA)")?;
+    SqliteStore::open(dir).with_context(|| format!("opening the data directory {}", dir.display()))
+}
+
+pub fn run(cli: Cli) -> anyhow::Result<()> {
+    let data = cli.data.as_ref();
+    match cli.command {
+        Command::Serve(args) => serve::run(open_store(data)?, args),
+        Command::Demo => demo::run(&open_store(data)?),
+        Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),
+        other => admin::run(&open_store(data)?, other),
+    }
+}

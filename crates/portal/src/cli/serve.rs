@@ -1,0 +1,141 @@
+//! `serve`: the portal listener (pages + RDP gate) and the admin API listener.
+//!
+//! Plain HTTP is allowed on loopback only; any other address needs a certificate and key
+//! (or, for the portal listener behind a TLS-terminating proxy, an explicit
+//! `--behind-tls-proxy`). The admin API never runs in plain HTTP off loopback.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{bail, Context};
+use clap::Args;
+use rand::RngCore;
+use twofold_portal::clock::SystemClock;
+use twofold_portal::state::{AppState, PortalSettings};
+use twofold_portal::{admin_app, app, tls, vendor};
+use twofold_store::{SettingsRepo, SqliteStore};
+use zeroize::Zeroizing;
+
+#[derive(Args)]
+pub struct ServeArgs {
+    /// Address of the portal (pages and RDP gate).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Address of the admin API.
+    #[arg(long, default_value = "127.0.0.1:8081")]
+    admin_listen: SocketAddr,
+    /// PEM certificate chain for TLS (both listeners).
+    #[arg(long, requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+    /// Serve the portal in plain HTTP on a non-loopback address because a reverse proxy in
+    /// front of it terminates TLS. Cookies are still marked Secure.
+    #[arg(long)]
+    behind_tls_proxy: bool,
+    /// Issuer name shown in authenticator apps.
+    #[arg(long, default_value = twofold_core::PORTAL_ISSUER_DEFAULT)]
+    issuer: String,
+}
+
+pub const TOKEN_FILE: &str = "admin.token";
+
+/// Reads the admin token, creating it (0600, exclusively) at first start.
+fn admin_token(dir: &Path) -> anyhow::Result<Zeroizing<String>> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let path = dir.join(TOKEN_FILE);
+    match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
+        Ok(mut file) => {
+            let mut bytes = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut bytes);
+            let token = Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&bytes));
+            file.write_all(token.as_bytes()).and_then(|_| file.sync_all()).with_context(|| format!("writing {}", path.display()))?;
+            Ok(token)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            let token = Zeroizing::new(std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?);
+            let trimmed = Zeroizing::new(token.trim().to_string());
+            anyhow::ensure!(trimmed.len() >= 16, "{} is too short to be an admin token; delete it to generate a new one", path.display());
+            Ok(trimmed)
+        }
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
+pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
+    let tls_config = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(tls::load_config(cert, key)?),
+        _ => None,
+    };
+    if tls_config.is_none() && !args.listen.ip().is_loopback() && !args.behind_tls_proxy {
+        bail!("{} is not a loopback address: give --tls-cert and --tls-key (or --behind-tls-proxy)", args.listen);
+    }
+    if tls_config.is_none() && !args.admin_listen.ip().is_loopback() {
+        bail!("the admin API on {} needs TLS: give --tls-cert and --tls-key", args.admin_listen);
+    }
+    let token = admin_token(store.dir())?;
+    let mut fresh = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut fresh);
+    let csrf_key = store.server_key("csrf", &fresh)?;
+    let settings = PortalSettings {
+        issuer: args.issuer.clone(),
+        secure_cookies: tls_config.is_some() || args.behind_tls_proxy,
+        ..PortalSettings::default()
+    };
+    let token_path = store.dir().join(TOKEN_FILE);
+    let state = AppState {
+        store: Arc::new(store),
+        clock: Arc::new(SystemClock),
+        csrf_key: Arc::new(csrf_key),
+        vendor_key: vendor::vendor_public_key(),
+        verifier: Default::default(),
+        settings: Arc::new(settings),
+        admin_token: Arc::new(token),
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let scheme = if tls_config.is_some() { "https" } else { "http" };
+        let portal = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+        let admin = tokio::net::TcpListener::bind(args.admin_listen).await.with_context(|| format!("binding {}", args.admin_listen))?;
+        println!("portal:    {scheme}://{}/", portal.local_addr()?);
+        println!("admin API: {scheme}://{}/api/v1/ (token in {})", admin.local_addr()?, token_path.display());
+        let purge_state = state.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(300)).await;
+                if let Err(e) = purge_state.store.purge_sessions(purge_state.now_i64()) {
+                    tracing::warn!(error = %e, "purging expired sessions failed");
+                }
+            }
+        });
+        let portal_app = app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
+        let admin_router = admin_app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
+        let shutdown = || async {
+            let _ = tokio::signal::ctrl_c().await;
+        };
+        match tls_config {
+            Some(config) => {
+                let portal = tls::TlsListener::new(portal, config.clone())?;
+                let admin = tls::TlsListener::new(admin, config)?;
+                tokio::try_join!(
+                    axum::serve(portal, portal_app).with_graceful_shutdown(shutdown()),
+                    axum::serve(admin, admin_router).with_graceful_shutdown(shutdown()),
+                )?;
+            }
+            None => {
+                tokio::try_join!(
+                    axum::serve(portal, portal_app).with_graceful_shutdown(shutdown()),
+                    axum::serve(admin, admin_router).with_graceful_shutdown(shutdown()),
+                )?;
+            }
+        }
+        anyhow::Ok(())
+    })
+}

@@ -1,0 +1,30 @@
+//! The store's error type: what went wrong, with the names involved, never a secret.
+
+/// A failure of the store. Variants carry the names an operator needs to act on them.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("key file {path}: {reason}")]
+    KeyFile { path: String, reason: String },
+    #[error("database: {0}")]
+    Database(#[from] rusqlite::Error),
+    #[error("the database was written by a newer Twofold (schema {found}, this build knows {known})")]
+    SchemaTooNew { found: i64, known: i64 },
+    #[error("no {kind} named {name:?}")]
+    NotFound { kind: &'static str, name: String },
+    #[error("a {kind} named {name:?} already exists")]
+    AlreadyExists { kind: &'static str, name: String },
+    #[error("invalid {what}: {reason}")]
+    Invalid { what: &'static str, reason: String },
+    #[error("a stored secret could not be decrypted (wrong key file or tampered row)")]
+    Decrypt,
+    #[error("refused: {seats_after} users would need 2FA, the license allows {limit}")]
+    SeatLimit { seats_after: u32, limit: u32 },
+}
+
+impl StoreError {
+    pub(crate) fn not_found(kind: &'static str, name: &str) -> Self {
+        StoreError::NotFound { kind, name: name.to_string() }
+    }
+}

@@ -1,0 +1,60 @@
+//! Persistence for the portal: the directory (users, groups, memberships), the 2FA switch and
+//! license, principals, enrollments with their secrets encrypted at rest, sign-in sessions,
+//! per-address throttling and the audit log.
+//!
+//! What it leaves out: every decision. Who needs 2FA, whether a code is right, whether a
+//! license allows a change — those live in `twofold-core` and the portal; this crate stores
+//! and returns. Password hashing happens in the portal; only hashes arrive here.
+//!
+//! The repositories are traits so the portal holds an `Arc<dyn Store>`; [`SqliteStore`] is the
+//! implementation, one SQLite file in WAL mode that several processes (a portal and an admin
+//! CLI) can share.
+
+mod audit;
+mod crypto;
+mod directory;
+mod enrollments;
+mod error;
+mod principals;
+mod schema;
+mod sessions;
+mod settings;
+mod sqlite;
+mod throttle;
+
+pub use audit::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry};
+pub use directory::{DirectoryEntry, DirectoryPage, DirectoryRepo, UserRecord};
+pub use enrollments::{EnrollmentRecord, EnrollmentRepo, EnrollmentSummary};
+pub use error::StoreError;
+pub use principals::{PrincipalEntry, PrincipalRepo};
+pub use sessions::{SessionRecord, SessionRepo, SessionStage};
+pub use settings::SettingsRepo;
+pub use sqlite::SqliteStore;
+pub use throttle::ThrottleRepo;
+
+/// Everything the portal needs from persistence.
+pub trait Store:
+    DirectoryRepo
+    + SettingsRepo
+    + PrincipalRepo
+    + EnrollmentRepo
+    + SessionRepo
+    + AuditRepo
+    + ThrottleRepo
+    + Send
+    + Sync
+{
+}
+
+impl<T> Store for T where
+    T: DirectoryRepo
+        + SettingsRepo
+        + PrincipalRepo
+        + EnrollmentRepo
+        + SessionRepo
+        + AuditRepo
+        + ThrottleRepo
+        + Send
+        + Sync
+{
+}

@@ -1,0 +1,303 @@
+//! The store against real SQLite files in temporary directories.
+
+use std::os::unix::fs::PermissionsExt;
+
+use twofold_core::{EnrollmentState, Principal, Secret, VerifierState};
+use twofold_store::*;
+
+const NOW: i64 = 1_700_000_000;
+
+fn open() -> (tempfile::TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("data")).unwrap();
+    (dir, store)
+}
+
+fn secret(byte: u8) -> Secret {
+    Secret::from_bytes(vec![byte; 20]).unwrap()
+}
+
+fn seed(store: &SqliteStore) {
+    for user in ["alice", "bob", "carol"] {
+        store.add_user(user, "hash", "test", NOW).unwrap();
+    }
+    store.add_group("finance", "test", NOW).unwrap();
+    store.add_member("finance", "bob", "test", NOW).unwrap();
+    store.add_member("finance", "carol", "test", NOW).unwrap();
+}
+
+fn allow_all(_: u32, _: u32) -> Result<(), u32> {
+    Ok(())
+}
+
+#[test]
+fn secrets_never_appear_in_the_database_file() {
+    let (dir, store) = open();
+    seed(&store);
+    let s = Secret::from_bytes(b"this-is-a-known-sec!".to_vec()).unwrap();
+    store.issue_pending("alice", &s, NOW).unwrap();
+    drop(store);
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("twofold.db") {
+            raw.extend(std::fs::read(path).unwrap());
+        }
+    }
+    let needle = b"this-is-a-known-sec!";
+    assert!(!raw.windows(needle.len()).any(|w| w == needle), "plain secret found in database");
+    let b32 = s.to_base32();
+    assert!(!raw.windows(b32.len()).any(|w| w == b32.as_bytes()), "base32 secret found in database");
+}
+
+#[test]
+fn a_copied_database_without_its_key_file_reveals_no_secret() {
+    let (dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(7), NOW).unwrap();
+    drop(store);
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for name in ["twofold.db", "twofold.db-wal", "twofold.db-shm"] {
+        let from = dir.path().join("data").join(name);
+        if from.exists() {
+            std::fs::copy(from, copy.join(name)).unwrap();
+        }
+    }
+    let thief = SqliteStore::open(&copy).unwrap();
+    assert!(matches!(thief.enrollment("alice"), Err(StoreError::Decrypt)));
+}
+
+#[test]
+fn key_file_is_created_private() {
+    let (dir, _store) = open();
+    let mode = std::fs::metadata(dir.path().join("data/secrets.key")).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn a_truncated_key_file_is_a_clear_error() {
+    let (dir, store) = open();
+    drop(store);
+    std::fs::write(dir.path().join("data/secrets.key"), b"short").unwrap();
+    let err = SqliteStore::open(&dir.path().join("data")).err().expect("must refuse");
+    assert!(matches!(err, StoreError::KeyFile { .. }), "{err}");
+}
+
+#[test]
+fn a_data_dir_whose_parent_is_missing_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let err = SqliteStore::open(&dir.path().join("no/such/dir")).err().expect("must refuse");
+    assert!(matches!(err, StoreError::DataDir { .. }), "{err}");
+}
+
+#[test]
+fn two_processes_on_one_directory_see_each_others_writes() {
+    let (dir, portal) = open();
+    let cli = SqliteStore::open(&dir.path().join("data")).unwrap();
+    cli.add_user("dave", "hash", "cli", NOW).unwrap();
+    cli.set_two_factor_enabled(true, "cli", NOW).unwrap();
+    assert!(portal.user("dave").unwrap().is_some());
+    assert!(portal.two_factor_enabled().unwrap());
+}
+
+#[test]
+fn names_are_case_insensitive_and_unique() {
+    let (_dir, store) = open();
+    store.add_user("Alice", "hash", "test", NOW).unwrap();
+    assert!(matches!(store.add_user("alice", "h", "test", NOW), Err(StoreError::AlreadyExists { .. })));
+    assert_eq!(store.user("ALICE").unwrap().unwrap().name, "Alice");
+}
+
+#[test]
+fn bad_names_are_refused() {
+    let (_dir, store) = open();
+    for bad in ["", "  ", " alice", "a\u{7}b", &"x".repeat(200)] {
+        assert!(matches!(store.add_user(bad, "h", "t", NOW), Err(StoreError::Invalid { .. })), "{bad:?}");
+    }
+}
+
+#[test]
+fn adding_principals_is_all_or_nothing() {
+    let (_dir, store) = open();
+    seed(&store);
+    let err = store
+        .add_principals(
+            &[Principal::User("alice".into()), Principal::User("nobody".into())],
+            &allow_all,
+            "admin",
+            NOW,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { kind: "user", .. }));
+    assert!(store.principals().unwrap().is_empty());
+}
+
+#[test]
+fn seat_refusal_rolls_the_whole_addition_back() {
+    let (_dir, store) = open();
+    seed(&store);
+    let refuse_over_two = |_: u32, after: u32| if after > 2 { Err(2) } else { Ok(()) };
+    let err = store
+        .add_principals(
+            &[Principal::User("alice".into()), Principal::Group("finance".into())],
+            &refuse_over_two,
+            "admin",
+            NOW,
+        )
+        .unwrap_err();
+    assert!(matches!(err, StoreError::SeatLimit { seats_after: 3, limit: 2 }), "{err}");
+    assert!(store.principals().unwrap().is_empty());
+    assert_eq!(store.seats_used().unwrap(), 0);
+}
+
+#[test]
+fn seats_count_distinct_users_through_users_and_groups() {
+    let (_dir, store) = open();
+    seed(&store);
+    store
+        .add_principals(
+            &[Principal::User("bob".into()), Principal::Group("finance".into())],
+            &allow_all,
+            "admin",
+            NOW,
+        )
+        .unwrap();
+    assert_eq!(store.covered_users().unwrap(), vec!["bob".to_string(), "carol".to_string()]);
+    assert_eq!(store.seats_used().unwrap(), 2);
+    let listed = store.principals().unwrap();
+    assert_eq!(listed.len(), 2);
+    let group = listed.iter().find(|p| p.principal == Principal::Group("finance".into())).unwrap();
+    assert_eq!(group.members, Some(2));
+}
+
+#[test]
+fn removing_an_unlisted_principal_removes_nothing() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.add_principals(&[Principal::User("alice".into())], &allow_all, "admin", NOW).unwrap();
+    let err = store
+        .remove_principals(&[Principal::User("alice".into()), Principal::Group("finance".into())], "admin", NOW)
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }));
+    assert_eq!(store.principals().unwrap().len(), 1);
+}
+
+#[test]
+fn activation_makes_the_pending_secret_active() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    let pending = store.enrollment("alice").unwrap().unwrap();
+    assert_eq!(pending.state, EnrollmentState::Pending);
+    store.activate("alice", &pending.secret, 42, NOW).unwrap();
+    let active = store.enrollment("alice").unwrap().unwrap();
+    assert_eq!(active.state, EnrollmentState::Active);
+    assert_eq!(active.secret.as_bytes(), secret(1).as_bytes());
+    assert_eq!(active.verifier.last_accepted_step, Some(42));
+    assert!(matches!(store.issue_pending("alice", &secret(2), NOW), Err(StoreError::Invalid { .. })));
+}
+
+#[test]
+fn activation_fails_if_another_sign_in_replaced_the_pending_secret() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.issue_pending("alice", &secret(2), NOW).unwrap();
+    assert!(store.activate("alice", &secret(1), 1, NOW).is_err());
+    assert_eq!(store.enrollment("alice").unwrap().unwrap().state, EnrollmentState::Pending);
+}
+
+#[test]
+fn verifier_update_is_compare_and_set() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.activate("alice", &secret(1), 10, NOW).unwrap();
+    let before = store.enrollment("alice").unwrap().unwrap().verifier;
+    let next = VerifierState { last_accepted_step: Some(11), ..before };
+    assert!(store.update_verifier("alice", &before, &next, None, NOW).unwrap());
+    // A second process that read the same `before` must lose: the step was already used.
+    let other = VerifierState { last_accepted_step: Some(11), ..before };
+    assert!(!store.update_verifier("alice", &before, &other, None, NOW).unwrap());
+}
+
+#[test]
+fn reset_discards_secrets_and_sessions_and_is_audited() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.activate("alice", &secret(1), 10, NOW).unwrap();
+    store.create_session(b"hash-of-id", "alice", SessionStage::SignedIn, NOW, NOW + 3600).unwrap();
+    store.reset(&["ALICE".to_string()], "admin", NOW).unwrap();
+    assert!(store.enrollment("alice").unwrap().is_none());
+    assert!(store.session(b"hash-of-id", NOW).unwrap().is_none());
+    let audit = store.audit(&AuditFilter { subject: Some("alice".into()), limit: 10, ..Default::default() }).unwrap();
+    assert_eq!(audit[0].action, "user.reset");
+    assert_eq!(audit[0].actor, "admin");
+}
+
+#[test]
+fn reset_of_an_unknown_user_resets_nobody() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    assert!(store.reset(&["alice".into(), "ghost".into()], "admin", NOW).is_err());
+    assert!(store.enrollment("alice").unwrap().is_some());
+}
+
+#[test]
+fn unlock_clears_failures_and_lock() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.activate("alice", &secret(1), 10, NOW).unwrap();
+    let before = store.enrollment("alice").unwrap().unwrap().verifier;
+    let locked = VerifierState { consecutive_failures: 5, locked_until: Some(NOW as u64 + 900), ..before };
+    assert!(store.update_verifier("alice", &before, &locked, Some(("user.lock", None)), NOW).unwrap());
+    store.unlock(&["alice".into()], "admin", NOW).unwrap();
+    let after = store.enrollment("alice").unwrap().unwrap().verifier;
+    assert_eq!(after.consecutive_failures, 0);
+    assert_eq!(after.locked_until, None);
+    assert_eq!(after.last_accepted_step, Some(10));
+}
+
+#[test]
+fn sessions_expire() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.create_session(b"id", "bob", SessionStage::Code, NOW, NOW + 60).unwrap();
+    assert_eq!(store.session(b"id", NOW).unwrap().unwrap().stage, SessionStage::Code);
+    assert!(store.session(b"id", NOW + 60).unwrap().is_none());
+    assert_eq!(store.purge_sessions(NOW + 61).unwrap(), 1);
+}
+
+#[test]
+fn directory_search_pages_groups_first_and_escapes_wildcards() {
+    let (_dir, store) = open();
+    for i in 0..25 {
+        store.add_user(&format!("user{i:02}"), "h", "t", NOW).unwrap();
+    }
+    store.add_user("per%cent", "h", "t", NOW).unwrap();
+    store.add_group("users-group", "t", NOW).unwrap();
+    let page = store.search_directory("user", 0, 10).unwrap();
+    assert_eq!(page.total, 26);
+    assert_eq!(page.items[0].kind, "group");
+    assert_eq!(page.items[0].members, Some(0));
+    assert_eq!(page.items[1].name, "user00");
+    let last = store.search_directory("user", 20, 10).unwrap();
+    assert_eq!(last.items.len(), 6);
+    let percent = store.search_directory("%", 0, 10).unwrap();
+    assert_eq!(percent.total, 1);
+    assert_eq!(percent.items[0].name, "per%cent");
+}
+
+#[test]
+fn address_failures_count_within_a_window() {
+    let (_dir, store) = open();
+    assert_eq!(store.record_address_failure("10.0.0.1", NOW, 60).unwrap(), 1);
+    assert_eq!(store.record_address_failure("10.0.0.1", NOW + 1, 60).unwrap(), 2);
+    assert_eq!(store.address_failures("10.0.0.1", NOW + 2, 60).unwrap(), 2);
+    assert_eq!(store.address_failures("10.0.0.1", NOW + 61, 60).unwrap(), 0);
+    assert_eq!(store.record_address_failure("10.0.0.1", NOW + 61, 60).unwrap(), 1);
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the build and the tests need, only those that are missing,
+# so `make run` and `make test` work on a fresh Debian 12 machine and cost nothing when
+# everything is already there.
+set -euo pipefail
+
+packages=(
+  # desktop app build (Tauri v2 / WebKitGTK), screen capture, webcam
+  build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev libsoup-3.0-dev
+  librsvg2-dev libayatana-appindicator3-dev libxdo-dev libclang-dev libv4l-dev
+  libpipewire-0.3-dev libgbm-dev
+  # running the desktop app headless and its keyring
+  webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus-x11
+  # independent tools the tests compare against, and the real browser
+  chromium chromium-driver oathtool zbar-tools qrencode imagemagick
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "installing missing packages: ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
