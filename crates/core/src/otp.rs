@@ -143,6 +143,36 @@ pub fn seconds_left(unix: u64, period: u64) -> u64 {
     }
 }
 
+/// Steam Guard's code alphabet: digits and consonants chosen to avoid look-alikes.
+const STEAM_ALPHABET: &[u8; 26] = b"23456789BCDFGHJKMNPQRTVWXY";
+
+/// Steam Guard code at `unix`: RFC 6238 with HMAC-SHA1, but the 31-bit truncated value is
+/// written as five base-26 characters of [`STEAM_ALPHABET`], least significant first.
+pub fn steam(secret: &Secret, period: u64, unix: u64) -> Result<String, OtpError> {
+    use hmac::{Hmac, Mac};
+    if period == 0 {
+        return Err(OtpError::ZeroPeriod);
+    }
+    let mut mac = <Hmac<sha1::Sha1> as Mac>::new_from_slice(secret.as_bytes())
+        .expect("HMAC accepts keys of any length");
+    mac.update(&time_step(unix, period).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    // RFC 4226 §5.3 dynamic truncation; the digest is always 20 bytes, offset at most 15.
+    let offset = usize::from(digest[19] & 0x0f);
+    let mut value = u32::from_be_bytes([
+        digest[offset] & 0x7f,
+        digest[offset + 1],
+        digest[offset + 2],
+        digest[offset + 3],
+    ]);
+    let mut code = String::with_capacity(5);
+    for _ in 0..5 {
+        code.push(char::from(STEAM_ALPHABET[(value % 26) as usize]));
+        value /= 26;
+    }
+    Ok(code)
+}
+
 /// Splits a code in two for reading aloud or typing: "123 456", "123 4567", "1234 5678".
 /// Codes of four characters or fewer are returned unchanged.
 pub fn group_code(code: &str) -> String {
@@ -271,6 +301,18 @@ mod tests {
         assert_eq!(seconds_left(60, 30), 30);
         assert_eq!(time_step(59, 0), 0);
         assert_eq!(seconds_left(59, 0), 0);
+    }
+
+    #[test]
+    fn steam_codes_are_five_characters_of_the_steam_alphabet() {
+        let s = seed(SEED20);
+        let code = steam(&s, 30, 59).unwrap();
+        assert_eq!(code.len(), 5);
+        assert!(code.bytes().all(|b| STEAM_ALPHABET.contains(&b)), "{code}");
+        // Same step, same code; the next step gives another one.
+        assert_eq!(steam(&s, 30, 31).unwrap(), code);
+        assert_ne!(steam(&s, 30, 61).unwrap(), code);
+        assert_eq!(steam(&s, 0, 59), Err(OtpError::ZeroPeriod));
     }
 
     #[test]

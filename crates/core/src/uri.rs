@@ -1,7 +1,10 @@
 //! `otpauth://` URIs in the Google Authenticator *Key Uri Format*: tolerant parsing of what
 //! apps and sites emit, strict output of what every app accepts.
 //!
-//! Leaves out `otpauth-migration://` exports (protobuf, a separate importer), QR encoding and
+//! Also reads and writes Steam Guard accounts as `otpauth://steam/…` (the spelling Aegis, 2FAS
+//! and Ente use) and reads the `encoder=steam` parameter some apps put on a `totp` URI.
+//!
+//! Leaves out `otpauth-migration://` exports (protobuf, see [`crate::import`]), QR encoding and
 //! decoding, and any judgement of secret strength.
 
 use std::borrow::Cow;
@@ -23,11 +26,23 @@ const PORTAL_PERIOD: u64 = 30;
 const DEFAULT_DIGITS: u32 = 6;
 const DEFAULT_PERIOD: u64 = 30;
 
+/// Steam Guard codes are always this long (letters from a 26-character alphabet).
+pub const STEAM_DIGITS: u32 = 5;
+
 /// Time-based or counter-based, with the parameter each needs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum OtpKind {
-    Totp { period: u64 },
-    Hotp { counter: u64 },
+    Totp {
+        period: u64,
+    },
+    Hotp {
+        counter: u64,
+    },
+    /// Steam Guard: TOTP over HMAC-SHA1, but the code is five characters from Steam's
+    /// alphabet instead of decimal digits (see [`crate::otp::steam`]). `digits` is 5.
+    Steam {
+        period: u64,
+    },
 }
 
 /// One account as carried by an `otpauth://` URI.
@@ -107,10 +122,18 @@ impl OtpAuth {
         };
         let (kind_text, label) = before_query.split_once('/').unwrap_or((before_query, ""));
 
-        let is_totp = if kind_text.eq_ignore_ascii_case("totp") {
-            true
+        #[derive(PartialEq)]
+        enum Type {
+            Totp,
+            Hotp,
+            Steam,
+        }
+        let mut otp_type = if kind_text.eq_ignore_ascii_case("totp") {
+            Type::Totp
         } else if kind_text.eq_ignore_ascii_case("hotp") {
-            false
+            Type::Hotp
+        } else if kind_text.eq_ignore_ascii_case("steam") {
+            Type::Steam
         } else {
             return Err(UriError::UnknownType(kind_text.to_string()));
         };
@@ -128,6 +151,7 @@ impl OtpAuth {
         let mut digits_text: Option<String> = None;
         let mut period_text: Option<String> = None;
         let mut counter_text: Option<String> = None;
+        let mut encoder_text: Option<String> = None;
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             let key = key.to_ascii_lowercase();
@@ -144,11 +168,19 @@ impl OtpAuth {
                 "digits" => &mut digits_text,
                 "period" => &mut period_text,
                 "counter" => &mut counter_text,
+                "encoder" => &mut encoder_text,
                 _ => continue,
             };
             if slot.is_none() {
                 *slot = Some(decode_component(value)?);
             }
+        }
+
+        // KeePassXC and others mark Steam accounts on a plain totp URI.
+        if otp_type == Type::Totp
+            && encoder_text.is_some_and(|e| e.trim().eq_ignore_ascii_case("steam"))
+        {
+            otp_type = Type::Steam;
         }
 
         let secret_text = secret_text.ok_or(UriError::MissingSecret)?;
@@ -162,7 +194,9 @@ impl OtpAuth {
             Some(text) => text.trim().parse().map_err(|_| UriError::UnknownAlgorithm(text))?,
         };
 
+        // Steam codes have a fixed length whatever the URI says (exporters write 5 or omit it).
         let digits = match digits_text {
+            _ if otp_type == Type::Steam => STEAM_DIGITS,
             None => DEFAULT_DIGITS,
             Some(text) => match text.trim().parse::<u32>() {
                 Ok(d) if otp::DIGITS.contains(&d) => d,
@@ -170,7 +204,11 @@ impl OtpAuth {
             },
         };
 
-        let kind = if is_totp {
+        let kind = if otp_type == Type::Hotp {
+            let text = counter_text.ok_or(UriError::MissingCounter)?;
+            let counter = text.trim().parse::<u64>().map_err(|_| UriError::BadCounter(text))?;
+            OtpKind::Hotp { counter }
+        } else {
             let period = match period_text {
                 None => DEFAULT_PERIOD,
                 Some(text) => match text.trim().parse::<u64>() {
@@ -178,11 +216,11 @@ impl OtpAuth {
                     _ => return Err(UriError::BadPeriod(text)),
                 },
             };
-            OtpKind::Totp { period }
-        } else {
-            let text = counter_text.ok_or(UriError::MissingCounter)?;
-            let counter = text.trim().parse::<u64>().map_err(|_| UriError::BadCounter(text))?;
-            OtpKind::Hotp { counter }
+            if otp_type == Type::Steam {
+                OtpKind::Steam { period }
+            } else {
+                OtpKind::Totp { period }
+            }
         };
 
         let issuer = issuer_param
@@ -209,6 +247,7 @@ impl OtpAuth {
         out.push_str(match self.kind {
             OtpKind::Totp { .. } => "totp/",
             OtpKind::Hotp { .. } => "hotp/",
+            OtpKind::Steam { .. } => "steam/",
         });
         if let Some(issuer) = &issuer {
             out.push_str(issuer);
@@ -226,7 +265,7 @@ impl OtpAuth {
         out.push_str("&digits=");
         out.push_str(&self.digits.to_string());
         match self.kind {
-            OtpKind::Totp { period } => {
+            OtpKind::Totp { period } | OtpKind::Steam { period } => {
                 out.push_str("&period=");
                 out.push_str(&period.to_string());
             }
@@ -238,8 +277,8 @@ impl OtpAuth {
         out
     }
 
-    /// The code this account shows at `unix` (TOTP) or at its stored counter (HOTP, where
-    /// `unix` is ignored).
+    /// The code this account shows at `unix` (TOTP, Steam) or at its stored counter (HOTP,
+    /// where `unix` is ignored).
     pub fn code_at(&self, unix: u64) -> Result<String, OtpError> {
         match self.kind {
             OtpKind::Totp { period } => {
@@ -248,6 +287,7 @@ impl OtpAuth {
             OtpKind::Hotp { counter } => {
                 otp::hotp(&self.secret, self.algorithm, self.digits, counter)
             }
+            OtpKind::Steam { period } => otp::steam(&self.secret, period, unix),
         }
     }
 
@@ -537,6 +577,21 @@ mod tests {
     #[test]
     fn invalid_utf8_is_rejected() {
         assert_eq!(err(&format!("otpauth://totp/%FF?secret={B32}")), UriError::BadEncoding);
+    }
+
+    #[test]
+    fn steam_uris_parse_in_both_spellings_and_round_trip() {
+        let a =
+            OtpAuth::parse(&format!("otpauth://steam/Steam:bob?secret={B32}&digits=6")).unwrap();
+        assert_eq!(a.kind, OtpKind::Steam { period: 30 });
+        assert_eq!(a.digits, STEAM_DIGITS);
+        let b = OtpAuth::parse(&format!("otpauth://totp/Steam:bob?secret={B32}&encoder=steam"))
+            .unwrap();
+        assert_eq!(b, a);
+        assert!(a.to_uri().starts_with("otpauth://steam/Steam:bob?"));
+        assert_eq!(OtpAuth::parse(&a.to_uri()).unwrap(), a);
+        let code = a.code_at(59).unwrap();
+        assert_eq!(code.len(), 5);
     }
 
     #[test]

@@ -1,0 +1,298 @@
+//! Importers for other authenticator apps' exports: pure parsers from the exported bytes (and
+//! a password, for encrypted backups) to [`OtpAuth`] accounts, one submodule per format, and
+//! [`detect_and_import`], which sniffs the format first.
+//!
+//! Leaves out reading files, prompting for passwords and storing the result (the desktop app's
+//! job), app-internal databases (SQLite, Android preference XML), and formats not listed in
+//! [`Format`]. Secrets go straight into [`crate::Secret`]; decrypted plaintext is held in
+//! `Zeroizing` buffers. Strings serde_json builds while parsing are best effort: secrets are
+//! deserialized into `Zeroizing` where the format allows.
+//!
+//! An entry that cannot be imported on its own (an OTP type Twofold does not support, a secret
+//! that is not base32, 4 digits…) does not fail the file: it lands in [`ImportReport::skipped`]
+//! with a reason, so the user sees what was left behind. Only a file that cannot be read at all
+//! is an [`ImportError`].
+
+pub mod aegis;
+pub mod andotp;
+pub mod bitwarden;
+mod crypto;
+pub mod ente;
+pub mod freeotp_plus;
+pub mod google_migration;
+mod json;
+pub mod proton;
+pub mod stratum;
+pub mod twofas;
+pub mod uri_list;
+
+use std::fmt;
+
+use crate::otp::{self, Algorithm};
+use crate::secret::Secret;
+use crate::uri::{OtpAuth, OtpKind, STEAM_DIGITS};
+
+/// The export formats Twofold reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// Google Authenticator's "Transfer accounts" QR codes, `otpauth-migration://offline?data=…`.
+    GoogleMigration,
+    /// Aegis Authenticator vault export, plain or encrypted.
+    Aegis,
+    /// 2FAS Authenticator `.2fas` backup (schema 1 to 4), plain or encrypted.
+    TwoFas,
+    /// andOTP JSON backup, or its encrypted `.bin` (both key derivations).
+    AndOtp,
+    /// Bitwarden password-manager export (unencrypted JSON or CSV) with TOTP fields.
+    Bitwarden,
+    /// FreeOTP+ JSON export.
+    FreeOtpPlus,
+    /// Ente Auth plain-text export (otpauth URIs with extra parameters).
+    EnteAuth,
+    /// A text file of `otpauth://` URIs, one per line.
+    UriList,
+    /// Stratum (formerly Authenticator Pro) unencrypted JSON backup.
+    Stratum,
+    /// Proton Authenticator JSON export.
+    Proton,
+}
+
+impl Format {
+    /// Human-readable name for messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Format::GoogleMigration => "Google Authenticator export",
+            Format::Aegis => "Aegis",
+            Format::TwoFas => "2FAS",
+            Format::AndOtp => "andOTP",
+            Format::Bitwarden => "Bitwarden",
+            Format::FreeOtpPlus => "FreeOTP+",
+            Format::EnteAuth => "Ente Auth",
+            Format::UriList => "otpauth URI list",
+            Format::Stratum => "Stratum",
+            Format::Proton => "Proton Authenticator",
+        }
+    }
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a whole file could not be imported. Never carries secret material.
+#[derive(thiserror::Error, Debug, Clone, PartialEq, Eq)]
+pub enum ImportError {
+    #[error("the file is not an export format Twofold knows")]
+    UnknownFormat,
+    #[error("this {format} backup is encrypted: a password is needed")]
+    PasswordRequired { format: Format },
+    #[error("wrong password for this {format} backup (or the file is damaged)")]
+    WrongPassword { format: Format },
+    #[error("this {format} file is damaged: {reason}")]
+    Malformed { format: Format, reason: String },
+    #[error("this {format} file is cut short")]
+    Truncated { format: Format },
+    #[error("this {format} file uses something Twofold does not support: {what}")]
+    Unsupported { format: Format, what: String },
+}
+
+impl ImportError {
+    pub(crate) fn malformed(format: Format, reason: impl Into<String>) -> ImportError {
+        ImportError::Malformed { format, reason: reason.into() }
+    }
+
+    pub(crate) fn unsupported(format: Format, what: impl Into<String>) -> ImportError {
+        ImportError::Unsupported { format, what: what.into() }
+    }
+}
+
+/// An entry of the file that was not imported, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Skipped {
+    /// What the user would recognise the entry by ("Issuer (account)"); never the secret.
+    pub label: String,
+    pub reason: String,
+}
+
+/// The outcome of importing one file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    pub format: Format,
+    /// Imported accounts, in file order.
+    pub accounts: Vec<OtpAuth>,
+    pub skipped: Vec<Skipped>,
+}
+
+impl ImportReport {
+    pub(crate) fn new(format: Format) -> ImportReport {
+        ImportReport { format, accounts: Vec::new(), skipped: Vec::new() }
+    }
+
+    /// Records one entry's outcome: the account, or the reason it was skipped.
+    pub(crate) fn push(&mut self, label: impl FnOnce() -> String, entry: Result<OtpAuth, String>) {
+        match entry {
+            Ok(account) => self.accounts.push(account),
+            Err(reason) => self.skipped.push(Skipped { label: label(), reason }),
+        }
+    }
+}
+
+/// Sniffs which app wrote `bytes` and imports it. `password` is only used by encrypted
+/// backups; giving one for a plain file does no harm.
+///
+/// Sniffing looks at markers each app always writes (Aegis's `header`/`db`, 2FAS's
+/// `schemaVersion`, Bitwarden's `items` or CSV header…), so a truncated file still reaches
+/// its own parser and gets [`ImportError::Truncated`] rather than `UnknownFormat`. Binary
+/// input without a known header is taken for an encrypted andOTP backup, the one format here
+/// without a signature.
+pub fn detect_and_import(
+    bytes: &[u8],
+    password: Option<&str>,
+) -> Result<ImportReport, ImportError> {
+    if stratum::is_encrypted(bytes) {
+        return Err(ImportError::unsupported(Format::Stratum, "encrypted Stratum backups"));
+    }
+    let text = match std::str::from_utf8(bytes) {
+        Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
+        Err(_) => return andotp::import_encrypted(bytes, password),
+    };
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.starts_with('[') {
+        let has = |key: &str| text.contains(&format!("\"{key}\""));
+        return if has("schemaVersion") || has("servicesEncrypted") || has("services") {
+            twofas::import(bytes, password)
+        } else if has("header") && has("db") {
+            aegis::import(bytes, password)
+        } else if has("tokenOrder") || has("issuerExt") {
+            freeotp_plus::import(bytes)
+        } else if has("Authenticators") {
+            stratum::import_json(bytes)
+        } else if has("items") && (has("login") || has("encrypted")) {
+            bitwarden::import_json(bytes)
+        } else if has("entries") && has("content") {
+            proton::import(bytes)
+        } else if trimmed.starts_with('[') {
+            andotp::import_json(bytes)
+        } else {
+            Err(ImportError::UnknownFormat)
+        };
+    }
+    if bitwarden::looks_like_csv(text) {
+        return bitwarden::import_csv(bytes);
+    }
+    if text.contains("otpauth://") || text.contains("otpauth-migration://") {
+        return if ente::looks_like_ente(text) {
+            ente::import(bytes)
+        } else {
+            uri_list::import(bytes)
+        };
+    }
+    if text.trim().is_empty() {
+        return Err(ImportError::UnknownFormat);
+    }
+    // Printable text that matched nothing above is not an andOTP ciphertext.
+    if text.chars().all(|c| !c.is_control() || c.is_whitespace()) {
+        return Err(ImportError::UnknownFormat);
+    }
+    andotp::import_encrypted(bytes, password)
+}
+
+/// The OTP type as exporters name it, before validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum RawKind {
+    Totp,
+    Hotp,
+    Steam,
+}
+
+impl RawKind {
+    /// Reads the type names exporters use (`totp`, `HOTP`, `Steam`…); anything else (mOTP,
+    /// Yandex, Yubikey…) is returned as the skip reason.
+    pub(crate) fn parse(name: &str) -> Result<RawKind, String> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "totp" => Ok(RawKind::Totp),
+            "hotp" => Ok(RawKind::Hotp),
+            "steam" => Ok(RawKind::Steam),
+            other => Err(format!("unsupported OTP type {other:?}")),
+        }
+    }
+}
+
+/// Fields of one entry as a format gives them, checked and turned into an [`OtpAuth`] by
+/// [`RawEntry::build`]. Absent fields take the Key Uri Format defaults.
+#[derive(Debug)]
+pub(crate) struct RawEntry {
+    pub issuer: Option<String>,
+    pub account: String,
+    pub secret: Result<Secret, String>,
+    pub algorithm: Option<String>,
+    pub digits: Option<u64>,
+    pub kind: RawKind,
+    pub period: Option<u64>,
+    pub counter: Option<u64>,
+}
+
+impl RawEntry {
+    pub(crate) fn new(issuer: Option<String>, account: String, kind: RawKind) -> RawEntry {
+        RawEntry {
+            issuer: issuer.map(|i| i.trim().to_string()).filter(|i| !i.is_empty()),
+            account: account.trim().to_string(),
+            secret: Err("the entry has no secret".into()),
+            algorithm: None,
+            digits: None,
+            kind,
+            period: None,
+            counter: None,
+        }
+    }
+
+    /// "Issuer (account)" for the skipped list.
+    pub(crate) fn label(&self) -> String {
+        label(self.issuer.as_deref(), &self.account)
+    }
+
+    pub(crate) fn build(self) -> Result<OtpAuth, String> {
+        let secret = self.secret?;
+        let algorithm = match self.algorithm.as_deref().map(str::trim) {
+            None | Some("") => Algorithm::Sha1,
+            Some(name) => name.parse().map_err(|_| format!("unsupported algorithm {name:?}"))?,
+        };
+        let period = self.period.unwrap_or(30);
+        if period == 0 && self.kind != RawKind::Hotp {
+            return Err("the period is zero".into());
+        }
+        let (kind, digits) = match self.kind {
+            RawKind::Steam => (OtpKind::Steam { period }, STEAM_DIGITS),
+            RawKind::Totp | RawKind::Hotp => {
+                let digits = self.digits.unwrap_or(6);
+                let digits = u32::try_from(digits)
+                    .ok()
+                    .filter(|d| otp::DIGITS.contains(d))
+                    .ok_or_else(|| format!("{digits} digits is not supported (6 to 8 are)"))?;
+                let kind = if self.kind == RawKind::Hotp {
+                    OtpKind::Hotp { counter: self.counter.unwrap_or(0) }
+                } else {
+                    OtpKind::Totp { period }
+                };
+                (kind, digits)
+            }
+        };
+        Ok(OtpAuth { issuer: self.issuer, account: self.account, secret, algorithm, digits, kind })
+    }
+}
+
+pub(crate) fn label(issuer: Option<&str>, account: &str) -> String {
+    match issuer.filter(|i| !i.is_empty()) {
+        Some(issuer) if !account.is_empty() => format!("{issuer} ({account})"),
+        Some(issuer) => issuer.to_string(),
+        None if account.is_empty() => "(unnamed entry)".to_string(),
+        None => account.to_string(),
+    }
+}
+
+/// Base32 secret text as a [`Secret`], with the error as a skip reason.
+pub(crate) fn base32_secret(text: &str) -> Result<Secret, String> {
+    Secret::from_base32(text).map_err(|e| e.to_string())
+}

@@ -1,0 +1,284 @@
+//! [`Vault`]: the authenticator's accounts, metadata in SQLite and secrets in a
+//! [`SecretStore`], kept consistent across the two.
+//!
+//! Consistency rules (the two stores share no transaction, so order decides what a failure
+//! leaves behind):
+//! - **Add** writes the secret first and the metadata second. If the metadata write fails the
+//!   secret is deleted again, so there is neither an orphan secret nor an account without one.
+//!   If even that delete fails, [`VaultError::OrphanedSecret`] names the item to remove.
+//! - **Delete** removes the secret first and the metadata second. A keyring failure therefore
+//!   changes nothing (the account stays, with its secret). A metadata failure after that leaves
+//!   an account whose secret is gone: the list shows it with a problem, and deleting it again
+//!   completes (a missing secret counts as already deleted). The other order could leave a
+//!   secret in the keyring that no account points to, invisible to the user.
+//!
+//! Secrets are read from the store once per session and kept in memory (each in a
+//! zeroize-on-drop [`Secret`]) so the once-a-second code refresh does not make a D-Bus round
+//! trip per account, and an unlock prompt appears at most once. [`Vault::forget_secrets`]
+//! drops them (for an idle lock); a secret removed behind the app's back by another tool is
+//! noticed only after that or a restart.
+//!
+//! Leaves out the clock (every time is passed in), the UI, clipboard handling, and parsing of
+//! URIs and exports (the caller passes a parsed [`OtpAuth`]).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use twofold_core::otp::{hotp, DIGITS};
+use twofold_core::{OtpAuth, OtpKind, Secret, STEAM_DIGITS};
+
+use crate::account::Account;
+use crate::codes::AccountCode;
+use crate::db::Db;
+use crate::error::{Result, VaultError};
+use crate::secret_store::SecretStore;
+
+/// The account vault. Not `Sync`: the app keeps it behind a `Mutex`.
+pub struct Vault {
+    db: Db,
+    store: Arc<dyn SecretStore>,
+    /// Session cache of secrets, by account id.
+    secrets: HashMap<String, Secret>,
+    /// Last HOTP code issued per account in this session, so the list can keep showing it.
+    issued_hotp: HashMap<String, String>,
+}
+
+impl fmt::Debug for Vault {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Deliberately no secrets and no codes.
+        f.debug_struct("Vault")
+            .field("database", &self.db.path())
+            .field("cached_secrets", &self.secrets.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Vault {
+    /// Opens (creating if needed) the vault whose metadata lives in `data_dir`. Does not touch
+    /// the keyring, so it works while the keyring is down.
+    pub fn open(data_dir: impl AsRef<Path>, store: Arc<dyn SecretStore>) -> Result<Vault> {
+        Ok(Vault {
+            db: Db::open(data_dir.as_ref())?,
+            store,
+            secrets: HashMap::new(),
+            issued_hotp: HashMap::new(),
+        })
+    }
+
+    /// The SQLite file holding the metadata.
+    pub fn database_path(&self) -> &Path {
+        self.db.path()
+    }
+
+    /// Every account in the user's order. Metadata only: no keyring access.
+    pub fn accounts(&self) -> Result<Vec<Account>> {
+        self.db.all()
+    }
+
+    /// One account's metadata.
+    pub fn account(&self, id: &str) -> Result<Account> {
+        self.db.get(id)?.ok_or_else(|| VaultError::NotFound(id.to_string()))
+    }
+
+    /// The accounts whose issuer or name matches `query` (case-insensitive; every word must
+    /// match; empty matches all), in the user's order.
+    pub fn filter(&self, query: &str) -> Result<Vec<Account>> {
+        Ok(self.db.all()?.into_iter().filter(|a| a.matches(query)).collect())
+    }
+
+    /// The id of an account with the same issuer, account name (both compared ignoring case
+    /// and surrounding spaces) and secret, if there is one. Importers call it for their
+    /// preview; [`Vault::add`] refuses such duplicates. Reads the candidates' secrets.
+    pub fn find_duplicate(&mut self, auth: &OtpAuth) -> Result<Option<String>> {
+        let issuer = normalized_issuer(auth.issuer.as_deref());
+        let name = auth.account.trim().to_lowercase();
+        for candidate in self.db.all()? {
+            let same_names = normalized_issuer(candidate.issuer.as_deref()) == issuer
+                && candidate.account.trim().to_lowercase() == name;
+            if !same_names {
+                continue;
+            }
+            match self.secret(&candidate.id) {
+                // `Secret`'s equality is constant-time.
+                Ok(secret) if secret == auth.secret => return Ok(Some(candidate.id)),
+                Ok(_)
+                | Err(VaultError::SecretMissing { .. } | VaultError::SecretCorrupt { .. }) => {}
+                Err(err) => return Err(err),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Adds an account: secret to the keyring, then metadata (see the module docs for what a
+    /// failure leaves). Refuses an exact duplicate with [`VaultError::Duplicate`].
+    pub fn add(&mut self, auth: &OtpAuth, now_unix: u64) -> Result<Account> {
+        validate(auth)?;
+        if let Some(id) = self.find_duplicate(auth)? {
+            return Err(VaultError::Duplicate { id });
+        }
+        let mut account = Account {
+            id: new_id(),
+            issuer: auth
+                .issuer
+                .as_deref()
+                .map(str::trim)
+                .filter(|i| !i.is_empty())
+                .map(str::to_string),
+            account: auth.account.trim().to_string(),
+            kind: auth.kind.clone(),
+            algorithm: auth.algorithm,
+            digits: auth.digits,
+            sort_order: 0,
+            created: now_unix,
+        };
+        self.store.set(&account.id, &account.display_name(), &auth.secret)?;
+        match self.db.insert(&account) {
+            Ok(sort_order) => account.sort_order = sort_order,
+            Err(db_error) => {
+                return Err(match self.store.delete(&account.id) {
+                    Ok(_) => db_error,
+                    Err(_) => {
+                        VaultError::OrphanedSecret { id: account.id, cause: db_error.to_string() }
+                    }
+                });
+            }
+        }
+        self.secrets.insert(account.id.clone(), auth.secret.clone());
+        Ok(account)
+    }
+
+    /// Deletes an account: secret first, then metadata (see the module docs). The caller asks
+    /// the user for confirmation before calling this.
+    pub fn delete(&mut self, id: &str) -> Result<()> {
+        self.account(id)?;
+        // `false` (no item) is fine: a previous delete may have stopped after this step.
+        self.store.delete(id)?;
+        self.secrets.remove(id);
+        self.issued_hotp.remove(id);
+        self.db.delete(id)?;
+        Ok(())
+    }
+
+    /// The code list at `now_unix`, in the user's order. A keyring that is unavailable,
+    /// locked or not answering fails the whole list (the UI shows the explanation); a single
+    /// account whose secret is missing or unreadable gets a row with `problem` set.
+    pub fn list_with_codes(&mut self, now_unix: u64) -> Result<Vec<AccountCode>> {
+        let accounts = self.db.all()?;
+        let mut rows = Vec::with_capacity(accounts.len());
+        for account in &accounts {
+            rows.push(self.row(account, now_unix)?);
+        }
+        Ok(rows)
+    }
+
+    /// One row of the code list (for copying a single code).
+    pub fn code(&mut self, id: &str, now_unix: u64) -> Result<AccountCode> {
+        let account = self.account(id)?;
+        self.row(&account, now_unix)
+    }
+
+    fn row(&mut self, account: &Account, now_unix: u64) -> Result<AccountCode> {
+        let secret = match self.secret(&account.id) {
+            Ok(secret) => secret,
+            Err(err @ (VaultError::SecretMissing { .. } | VaultError::SecretCorrupt { .. })) => {
+                let mut row = AccountCode::blank(account);
+                row.problem = Some(err.to_string());
+                return Ok(row);
+            }
+            Err(err) => return Err(err),
+        };
+        let last = self.issued_hotp.get(&account.id).map(String::as_str);
+        AccountCode::compute(account, &secret, now_unix, last)
+    }
+
+    /// Issues the next HOTP code: the stored counter is advanced (one atomic, durable SQLite
+    /// statement) before the code is returned, so a code is never shown twice. The secret is
+    /// read first, so a keyring failure does not use up a counter value.
+    pub fn next_hotp(&mut self, id: &str) -> Result<String> {
+        let account = self.account(id)?;
+        if !matches!(account.kind, OtpKind::Hotp { .. }) {
+            return Err(VaultError::NotHotp);
+        }
+        let secret = self.secret(id)?;
+        let counter =
+            self.db.advance_counter(id)?.ok_or_else(|| VaultError::CounterExhausted(id.into()))?;
+        let code = hotp(&secret, account.algorithm, account.digits, counter)?;
+        self.issued_hotp.insert(id.to_string(), code.clone());
+        Ok(code)
+    }
+
+    /// Moves an account to position `new_index` in the manual order (clamped to the end).
+    pub fn move_account(&mut self, id: &str, new_index: usize) -> Result<()> {
+        let mut ids: Vec<String> = self.db.all()?.into_iter().map(|a| a.id).collect();
+        let from = ids
+            .iter()
+            .position(|candidate| candidate == id)
+            .ok_or_else(|| VaultError::NotFound(id.to_string()))?;
+        let moved = ids.remove(from);
+        ids.insert(new_index.min(ids.len()), moved);
+        self.db.set_order(&ids)
+    }
+
+    /// Drops every cached secret (they are wiped from memory); the next code list reads them
+    /// from the keyring again.
+    pub fn forget_secrets(&mut self) {
+        self.secrets.clear();
+        self.issued_hotp.clear();
+    }
+
+    /// The secret of `id`, from the session cache or else the store.
+    fn secret(&mut self, id: &str) -> Result<Secret> {
+        if let Some(secret) = self.secrets.get(id) {
+            return Ok(secret.clone());
+        }
+        let secret =
+            self.store.get(id)?.ok_or_else(|| VaultError::SecretMissing { id: id.to_string() })?;
+        self.secrets.insert(id.to_string(), secret.clone());
+        Ok(secret)
+    }
+}
+
+/// Refuses what cannot be stored or would not produce codes, before anything is written.
+fn validate(auth: &OtpAuth) -> Result<()> {
+    if auth.account.trim().is_empty() {
+        return Err(VaultError::InvalidAccount("the account name is empty".into()));
+    }
+    let steam = matches!(auth.kind, OtpKind::Steam { .. });
+    if steam && auth.digits != STEAM_DIGITS {
+        return Err(VaultError::InvalidAccount(format!(
+            "a Steam account has {STEAM_DIGITS} characters, not {}",
+            auth.digits
+        )));
+    }
+    if !steam && !DIGITS.contains(&auth.digits) {
+        return Err(VaultError::InvalidAccount(format!(
+            "{} digits is not supported (use 6 to 8)",
+            auth.digits
+        )));
+    }
+    // SQLite integers are signed 64-bit.
+    let limit = i64::MAX as u64;
+    match auth.kind {
+        OtpKind::Totp { period: 0 } | OtpKind::Steam { period: 0 } => {
+            Err(VaultError::InvalidAccount("the period must be at least one second".into()))
+        }
+        OtpKind::Totp { period } | OtpKind::Steam { period } if period > limit => {
+            Err(VaultError::InvalidAccount(format!("period {period} is too large")))
+        }
+        OtpKind::Hotp { counter } if counter > limit => {
+            Err(VaultError::InvalidAccount(format!("counter {counter} is too large")))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn normalized_issuer(issuer: Option<&str>) -> Option<String> {
+    issuer.map(|i| i.trim().to_lowercase()).filter(|i| !i.is_empty())
+}
+
+/// A random 128-bit id. It only has to be unique, not secret: it is visible in the keyring.
+fn new_id() -> String {
+    format!("{:032x}", rand::random::<u128>())
+}
