@@ -43,7 +43,11 @@ pub struct CoveredUser {
     pub last_sign_in: Option<i64>,
 }
 
-pub fn license_status(store: &dyn Store, vendor: &VerifyingKey, now: u64) -> Result<LicenseStatus, OpsError> {
+pub fn license_status(
+    store: &dyn Store,
+    vendor: &VerifyingKey,
+    now: u64,
+) -> Result<LicenseStatus, OpsError> {
     let text = store.license_text()?;
     let used = store.seats_used()?;
     Ok(license::license_status(text.as_deref(), vendor, used, now))
@@ -57,7 +61,12 @@ pub fn status(store: &dyn Store, vendor: &VerifyingKey, now: u64) -> Result<Stat
     Ok(Status {
         two_factor_enabled: enabled,
         license: license_status(store, vendor, now)?,
-        counts: Counts { users, groups, principals, users_needing_2fa: if enabled { covered } else { 0 } },
+        counts: Counts {
+            users,
+            groups,
+            principals,
+            users_needing_2fa: if enabled { covered } else { 0 },
+        },
     })
 }
 
@@ -95,7 +104,12 @@ pub fn add_principals(
     Ok(())
 }
 
-pub fn remove_principals(store: &dyn Store, principals: &[Principal], actor: &str, now: u64) -> Result<(), OpsError> {
+pub fn remove_principals(
+    store: &dyn Store,
+    principals: &[Principal],
+    actor: &str,
+    now: u64,
+) -> Result<(), OpsError> {
     if principals.is_empty() {
         return Err(OpsError::Invalid("no principals given".into()));
     }
@@ -152,11 +166,18 @@ pub fn install_license(
     license_status(store, vendor, now)
 }
 
-pub fn add_user(store: &dyn Store, name: &str, password: &str, actor: &str, now: u64) -> Result<(), OpsError> {
+pub fn add_user(
+    store: &dyn Store,
+    name: &str,
+    password: &str,
+    actor: &str,
+    now: u64,
+) -> Result<(), OpsError> {
     if password.is_empty() {
         return Err(OpsError::Invalid("the password must not be empty".into()));
     }
-    let hash = crate::passwords::hash_password(password).map_err(|e| OpsError::Invalid(e.to_string()))?;
+    let hash =
+        crate::passwords::hash_password(password).map_err(|e| OpsError::Invalid(e.to_string()))?;
     store.add_user(name, &hash, actor, now as i64)?;
     Ok(())
 }

@@ -7,7 +7,8 @@ use qrcode::{EcLevel, QrCode};
 pub fn png(text: &str) -> Result<Vec<u8>, String> {
     // Medium error correction: a phone photo of a screen is clean enough, and a smaller
     // symbol has bigger modules, which scans from further away.
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| e.to_string())?;
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
+        .map_err(|e| e.to_string())?;
     let img = code.render::<Luma<u8>>().module_dimensions(6, 6).quiet_zone(true).build();
     let mut out = std::io::Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Png).map_err(|e| e.to_string())?;

@@ -38,13 +38,19 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v.to_string())
-        .filter(|v| !v.is_empty() && v.len() <= 128 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 128
+                && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"))
-        .expect("cookie values are url-safe base64")
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+    ))
+    .expect("cookie values are url-safe base64")
 }
 
 pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
@@ -83,7 +89,10 @@ mod tests {
     #[test]
     fn cookies_are_read_by_exact_name_and_odd_values_are_ignored() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::COOKIE, HeaderValue::from_static("x_twofold_session=no; twofold_session=abc-_1"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("x_twofold_session=no; twofold_session=abc-_1"),
+        );
         assert_eq!(read_cookie(&headers, SESSION_COOKIE).as_deref(), Some("abc-_1"));
         headers.insert(header::COOKIE, HeaderValue::from_static("twofold_session=a\"b"));
         assert_eq!(read_cookie(&headers, SESSION_COOKIE), None);

@@ -64,7 +64,8 @@ impl Visit {
     }
 
     fn csrf_ok(&self, state: &AppState, submitted: &str) -> bool {
-        !self.csrf_is_new && session::csrf_valid(&state.csrf_key, Some(&self.csrf_cookie), submitted)
+        !self.csrf_is_new
+            && session::csrf_valid(&state.csrf_key, Some(&self.csrf_cookie), submitted)
     }
 
     fn session(&self, state: &AppState) -> Option<(Vec<u8>, SessionRecord)> {
@@ -84,7 +85,12 @@ impl Visit {
     fn page(&self, state: &AppState, status: StatusCode, markup: Markup) -> Response {
         let mut response = (status, markup).into_response();
         if self.csrf_is_new {
-            let cookie = session::set_cookie(CSRF_COOKIE, &self.csrf_cookie, 86400 * 30, state.settings.secure_cookies);
+            let cookie = session::set_cookie(
+                CSRF_COOKIE,
+                &self.csrf_cookie,
+                86400 * 30,
+                state.settings.secure_cookies,
+            );
             response.headers_mut().append(header::SET_COOKIE, cookie);
         }
         response
@@ -92,7 +98,11 @@ impl Visit {
 
     fn server_error(&self, state: &AppState, error: impl std::fmt::Display) -> Response {
         tracing::error!(%error, "sign-in request failed");
-        self.page(state, StatusCode::INTERNAL_SERVER_ERROR, pages::login(self.m, &self.csrf(state), "", Some(&self.m.server_error)))
+        self.page(
+            state,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::login(self.m, &self.csrf(state), "", Some(&self.m.server_error)),
+        )
     }
 }
 
@@ -107,7 +117,12 @@ fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
 
 /// Starts a session under a fresh id (the old one, if any, is dropped): the id changes at
 /// every step up.
-fn start_session(state: &AppState, visit: &Visit, user: &str, stage: SessionStage) -> Result<HeaderValue, twofold_store::StoreError> {
+fn start_session(
+    state: &AppState,
+    visit: &Visit,
+    user: &str,
+    stage: SessionStage,
+) -> Result<HeaderValue, twofold_store::StoreError> {
     if let Some(old) = visit.session_id.as_deref() {
         state.store.delete_session(&session::hash_id(old))?;
     }
@@ -173,22 +188,40 @@ pub struct CsrfForm {
 pub async fn get_login(State(state): State<AppState>, visit: Visit) -> Response {
     match visit.session(&state).map(|(_, s)| s.stage) {
         Some(SessionStage::SignedIn) => redirect("/"),
-        _ => visit.page(&state, StatusCode::OK, pages::login(visit.m, &visit.csrf(&state), "", None)),
+        _ => {
+            visit.page(&state, StatusCode::OK, pages::login(visit.m, &visit.csrf(&state), "", None))
+        }
     }
 }
 
-pub async fn post_login(State(state): State<AppState>, visit: Visit, form: Result<Form<LoginForm>, FormRejection>) -> Response {
+pub async fn post_login(
+    State(state): State<AppState>,
+    visit: Visit,
+    form: Result<Form<LoginForm>, FormRejection>,
+) -> Response {
     let m = visit.m;
     let csrf = visit.csrf(&state);
     let Ok(Form(form)) = form else {
-        return visit.page(&state, StatusCode::BAD_REQUEST, pages::login(m, &csrf, "", Some(&m.bad_form)));
+        return visit.page(
+            &state,
+            StatusCode::BAD_REQUEST,
+            pages::login(m, &csrf, "", Some(&m.bad_form)),
+        );
     };
     let username = form.username.trim().to_string();
     if !visit.csrf_ok(&state, &form.csrf) {
-        return visit.page(&state, StatusCode::FORBIDDEN, pages::login(m, &csrf, &username, Some(&m.forbidden)));
+        return visit.page(
+            &state,
+            StatusCode::FORBIDDEN,
+            pages::login(m, &csrf, &username, Some(&m.forbidden)),
+        );
     }
     if throttled(&state, &visit) {
-        return visit.page(&state, StatusCode::TOO_MANY_REQUESTS, pages::login(m, &csrf, &username, Some(&m.too_many_attempts)));
+        return visit.page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::login(m, &csrf, &username, Some(&m.too_many_attempts)),
+        );
     }
     let user = match state.store.user(&username) {
         Ok(user) => user,
@@ -196,14 +229,20 @@ pub async fn post_login(State(state): State<AppState>, visit: Visit, form: Resul
     };
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = zeroize::Zeroizing::new(form.password);
-    let ok = tokio::task::spawn_blocking(move || crate::passwords::check_password(stored.as_deref(), &password))
-        .await
-        .unwrap_or(false);
+    let ok = tokio::task::spawn_blocking(move || {
+        crate::passwords::check_password(stored.as_deref(), &password)
+    })
+    .await
+    .unwrap_or(false);
     let Some(user) = user.filter(|_| ok) else {
         record_address_failure(&state, &visit);
         let subject: String = username.chars().take(128).collect();
         audit(&state, &visit.address, "signin.password_failed", Some(&subject), None);
-        return visit.page(&state, StatusCode::UNAUTHORIZED, pages::login(m, &csrf, &username, Some(&m.bad_credentials)));
+        return visit.page(
+            &state,
+            StatusCode::UNAUTHORIZED,
+            pages::login(m, &csrf, &username, Some(&m.bad_credentials)),
+        );
     };
     match password_accepted(&state, &visit, &user.name) {
         Ok(response) => response,
@@ -212,7 +251,11 @@ pub async fn post_login(State(state): State<AppState>, visit: Visit, form: Resul
 }
 
 /// After a correct password: sign in, or send to the code step, or to activation.
-fn password_accepted(state: &AppState, visit: &Visit, user: &str) -> Result<Response, Box<dyn std::error::Error>> {
+fn password_accepted(
+    state: &AppState,
+    visit: &Visit,
+    user: &str,
+) -> Result<Response, Box<dyn std::error::Error>> {
     if !ops::user_needs_two_factor(state.store.as_ref(), user)? {
         let cookie = start_session(state, visit, user, SessionStage::SignedIn)?;
         state.store.record_sign_in(user, state.now_i64())?;
@@ -237,7 +280,11 @@ fn issue_secret(state: &AppState, user: &str) -> Result<(), twofold_store::Store
 }
 
 /// The session at `stage`, or the response that sends the visitor where they belong.
-fn require_stage(state: &AppState, visit: &Visit, stage: SessionStage) -> Result<(Vec<u8>, SessionRecord), Response> {
+fn require_stage(
+    state: &AppState,
+    visit: &Visit,
+    stage: SessionStage,
+) -> Result<(Vec<u8>, SessionRecord), Response> {
     match visit.session(state) {
         Some((hash, s)) if s.stage == stage => Ok((hash, s)),
         Some((_, s)) if s.stage == SessionStage::SignedIn => Err(redirect("/")),
@@ -245,7 +292,10 @@ fn require_stage(state: &AppState, visit: &Visit, stage: SessionStage) -> Result
     }
 }
 
-fn pending_enrollment(state: &AppState, user: &str) -> Result<Option<EnrollmentRecord>, twofold_store::StoreError> {
+fn pending_enrollment(
+    state: &AppState,
+    user: &str,
+) -> Result<Option<EnrollmentRecord>, twofold_store::StoreError> {
     let current = state.store.enrollment(user)?;
     match current {
         Some(e) if e.state == EnrollmentState::Pending => Ok(Some(e)),
@@ -258,7 +308,13 @@ fn pending_enrollment(state: &AppState, user: &str) -> Result<Option<EnrollmentR
     }
 }
 
-fn render_activate(state: &AppState, visit: &Visit, status: StatusCode, e: &EnrollmentRecord, error: Option<&str>) -> Response {
+fn render_activate(
+    state: &AppState,
+    visit: &Visit,
+    status: StatusCode,
+    e: &EnrollmentRecord,
+    error: Option<&str>,
+) -> Response {
     let grouped = e.secret.to_grouped_base32();
     let version = e.updated.to_string();
     let page = ActivatePage {
@@ -293,16 +349,23 @@ pub async fn get_activate_qr(State(state): State<AppState>, visit: Visit) -> Res
         Ok(_) => return StatusCode::NOT_FOUND.into_response(),
         Err(e) => return visit.server_error(&state, e),
     };
-    let uri = OtpAuth::portal(&state.settings.issuer, &enrollment.user, enrollment.secret.clone()).to_uri();
+    let uri = OtpAuth::portal(&state.settings.issuer, &enrollment.user, enrollment.secret.clone())
+        .to_uri();
     match qr::png(&uri) {
-        Ok(png) => ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png).into_response(),
+        Ok(png) => {
+            ([(header::CONTENT_TYPE, "image/png"), (header::CACHE_CONTROL, "no-store")], png)
+                .into_response()
+        }
         Err(e) => visit.server_error(&state, e),
     }
 }
 
 /// What a submitted code came to, after the verifier state was stored.
 enum CodeOutcome {
-    Accepted { step: u64, record: EnrollmentRecord },
+    Accepted {
+        step: u64,
+        record: EnrollmentRecord,
+    },
     Wrong,
     Replayed,
     Malformed,
@@ -314,14 +377,29 @@ enum CodeOutcome {
 /// Checks `code` against the user's enrollment in state `want`, storing the verifier's new
 /// state with compare-and-set: if another process changed it meanwhile, check again against
 /// the fresh state, so a code can be accepted once across all portal processes.
-fn judge_code(state: &AppState, visit: &Visit, user: &str, code: &str, want: EnrollmentState) -> Result<CodeOutcome, twofold_store::StoreError> {
+fn judge_code(
+    state: &AppState,
+    visit: &Visit,
+    user: &str,
+    code: &str,
+    want: EnrollmentState,
+) -> Result<CodeOutcome, twofold_store::StoreError> {
     for _ in 0..5 {
         let now = state.now();
         let Some(record) = state.store.enrollment(user)?.filter(|e| e.state == want) else {
             return Ok(CodeOutcome::Gone);
         };
         let previous = record.verifier;
-        let (verdict, next) = verifier::verify(&record.secret, Algorithm::Sha1, DIGITS, PERIOD, code, now, previous, &state.verifier);
+        let (verdict, next) = verifier::verify(
+            &record.secret,
+            Algorithm::Sha1,
+            DIGITS,
+            PERIOD,
+            code,
+            now,
+            previous,
+            &state.verifier,
+        );
         let (outcome, event): (CodeOutcome, (&str, Option<&str>)) = match verdict {
             Verdict::Locked { .. } => return Ok(CodeOutcome::Locked),
             Verdict::Accepted { step } => {
@@ -331,9 +409,15 @@ fn judge_code(state: &AppState, visit: &Visit, user: &str, code: &str, want: Enr
                 }
                 (CodeOutcome::Accepted { step, record }, ("signin.code_ok", None))
             }
-            Verdict::Rejected { .. } => (CodeOutcome::Wrong, ("signin.code_failed", Some("wrong code"))),
-            Verdict::Replayed { .. } => (CodeOutcome::Replayed, ("signin.code_failed", Some("replayed code"))),
-            Verdict::Malformed => (CodeOutcome::Malformed, ("signin.code_failed", Some("malformed code"))),
+            Verdict::Rejected { .. } => {
+                (CodeOutcome::Wrong, ("signin.code_failed", Some("wrong code")))
+            }
+            Verdict::Replayed { .. } => {
+                (CodeOutcome::Replayed, ("signin.code_failed", Some("replayed code")))
+            }
+            Verdict::Malformed => {
+                (CodeOutcome::Malformed, ("signin.code_failed", Some("malformed code")))
+            }
         };
         let newly_locked = next.is_locked(now) && !previous.is_locked(now);
         let event = if newly_locked { ("user.lock", Some("too many wrong codes")) } else { event };
@@ -358,13 +442,21 @@ fn code_error<'a>(m: &'a Messages, outcome: &CodeOutcome) -> (StatusCode, &'a st
 }
 
 /// Marks the sign-in complete under a new session id.
-fn complete_sign_in(state: &AppState, visit: &Visit, user: &str) -> Result<Response, twofold_store::StoreError> {
+fn complete_sign_in(
+    state: &AppState,
+    visit: &Visit,
+    user: &str,
+) -> Result<Response, twofold_store::StoreError> {
     let cookie = start_session(state, visit, user, SessionStage::SignedIn)?;
     state.store.record_sign_in(user, state.now_i64())?;
     Ok(with_cookie(redirect("/"), cookie))
 }
 
-pub async fn post_activate(State(state): State<AppState>, visit: Visit, form: Result<Form<CodeForm>, FormRejection>) -> Response {
+pub async fn post_activate(
+    State(state): State<AppState>,
+    visit: Visit,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Response {
     let (_, session) = match require_stage(&state, &visit, SessionStage::Activate) {
         Ok(s) => s,
         Err(r) => return r,
@@ -384,25 +476,40 @@ pub async fn post_activate(State(state): State<AppState>, visit: Visit, form: Re
         }
     };
     if throttled(&state, &visit) {
-        return visit.page(&state, StatusCode::TOO_MANY_REQUESTS, pages::login(m, &visit.csrf(&state), &user, Some(&m.too_many_attempts)));
+        return visit.page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::login(m, &visit.csrf(&state), &user, Some(&m.too_many_attempts)),
+        );
     }
     let outcome = match judge_code(&state, &visit, &user, &form.code, EnrollmentState::Pending) {
         Ok(o) => o,
         Err(e) => return visit.server_error(&state, e),
     };
     let result = match outcome {
-        CodeOutcome::Accepted { step, record } => match state.store.activate(&user, &record.secret, step, state.now_i64()) {
-            Ok(()) => complete_sign_in(&state, &visit, &user),
-            Err(twofold_store::StoreError::Invalid { .. }) | Err(twofold_store::StoreError::NotFound { .. }) => {
-                pending_enrollment(&state, &user).map(|e| match e {
-                    Some(e) => render_activate(&state, &visit, StatusCode::CONFLICT, &e, Some(&m.activate_changed)),
-                    None => redirect("/login"),
-                })
+        CodeOutcome::Accepted { step, record } => {
+            match state.store.activate(&user, &record.secret, step, state.now_i64()) {
+                Ok(()) => complete_sign_in(&state, &visit, &user),
+                Err(twofold_store::StoreError::Invalid { .. })
+                | Err(twofold_store::StoreError::NotFound { .. }) => {
+                    pending_enrollment(&state, &user).map(|e| match e {
+                        Some(e) => render_activate(
+                            &state,
+                            &visit,
+                            StatusCode::CONFLICT,
+                            &e,
+                            Some(&m.activate_changed),
+                        ),
+                        None => redirect("/login"),
+                    })
+                }
+                Err(e) => Err(e),
             }
-            Err(e) => Err(e),
-        },
+        }
         CodeOutcome::Gone => pending_enrollment(&state, &user).map(|e| match e {
-            Some(e) => render_activate(&state, &visit, StatusCode::CONFLICT, &e, Some(&m.activate_changed)),
+            Some(e) => {
+                render_activate(&state, &visit, StatusCode::CONFLICT, &e, Some(&m.activate_changed))
+            }
             None => redirect("/login"),
         }),
         other => {
@@ -418,12 +525,18 @@ pub async fn post_activate(State(state): State<AppState>, visit: Visit, form: Re
 
 pub async fn get_verify(State(state): State<AppState>, visit: Visit) -> Response {
     match require_stage(&state, &visit, SessionStage::Code) {
-        Ok(_) => visit.page(&state, StatusCode::OK, pages::verify(visit.m, &visit.csrf(&state), None)),
+        Ok(_) => {
+            visit.page(&state, StatusCode::OK, pages::verify(visit.m, &visit.csrf(&state), None))
+        }
         Err(r) => r,
     }
 }
 
-pub async fn post_verify(State(state): State<AppState>, visit: Visit, form: Result<Form<CodeForm>, FormRejection>) -> Response {
+pub async fn post_verify(
+    State(state): State<AppState>,
+    visit: Visit,
+    form: Result<Form<CodeForm>, FormRejection>,
+) -> Response {
     let (_, session) = match require_stage(&state, &visit, SessionStage::Code) {
         Ok(s) => s,
         Err(r) => return r,
@@ -432,16 +545,31 @@ pub async fn post_verify(State(state): State<AppState>, visit: Visit, form: Resu
     let csrf = visit.csrf(&state);
     let form = match form {
         Ok(Form(f)) if visit.csrf_ok(&state, &f.csrf) => f,
-        Ok(_) => return visit.page(&state, StatusCode::FORBIDDEN, pages::verify(m, &csrf, Some(&m.forbidden))),
-        Err(_) => return visit.page(&state, StatusCode::BAD_REQUEST, pages::verify(m, &csrf, Some(&m.bad_form))),
+        Ok(_) => {
+            return visit.page(
+                &state,
+                StatusCode::FORBIDDEN,
+                pages::verify(m, &csrf, Some(&m.forbidden)),
+            )
+        }
+        Err(_) => {
+            return visit.page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                pages::verify(m, &csrf, Some(&m.bad_form)),
+            )
+        }
     };
     if throttled(&state, &visit) {
-        return visit.page(&state, StatusCode::TOO_MANY_REQUESTS, pages::verify(m, &csrf, Some(&m.too_many_attempts)));
+        return visit.page(
+            &state,
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::verify(m, &csrf, Some(&m.too_many_attempts)),
+        );
     }
     match judge_code(&state, &visit, &session.user, &form.code, EnrollmentState::Active) {
-        Ok(CodeOutcome::Accepted { .. }) => {
-            complete_sign_in(&state, &visit, &session.user).unwrap_or_else(|e| visit.server_error(&state, e))
-        }
+        Ok(CodeOutcome::Accepted { .. }) => complete_sign_in(&state, &visit, &session.user)
+            .unwrap_or_else(|e| visit.server_error(&state, e)),
         // Reset while the code page was open: start over, which leads to activation.
         Ok(CodeOutcome::Gone) => redirect("/login"),
         Ok(other) => {
@@ -457,14 +585,27 @@ pub async fn get_home(State(state): State<AppState>, visit: Visit) -> Response {
         Ok(s) => s,
         Err(_) => return redirect("/login"),
     };
-    let two_factor = ops::user_needs_two_factor(state.store.as_ref(), &session.user).unwrap_or(false);
-    visit.page(&state, StatusCode::OK, pages::home(visit.m, &visit.csrf(&state), &session.user, two_factor))
+    let two_factor =
+        ops::user_needs_two_factor(state.store.as_ref(), &session.user).unwrap_or(false);
+    visit.page(
+        &state,
+        StatusCode::OK,
+        pages::home(visit.m, &visit.csrf(&state), &session.user, two_factor),
+    )
 }
 
-pub async fn post_logout(State(state): State<AppState>, visit: Visit, form: Result<Form<CsrfForm>, FormRejection>) -> Response {
+pub async fn post_logout(
+    State(state): State<AppState>,
+    visit: Visit,
+    form: Result<Form<CsrfForm>, FormRejection>,
+) -> Response {
     let valid = matches!(&form, Ok(Form(f)) if visit.csrf_ok(&state, &f.csrf));
     if !valid {
-        return visit.page(&state, StatusCode::FORBIDDEN, pages::login(visit.m, &visit.csrf(&state), "", Some(&visit.m.forbidden)));
+        return visit.page(
+            &state,
+            StatusCode::FORBIDDEN,
+            pages::login(visit.m, &visit.csrf(&state), "", Some(&visit.m.forbidden)),
+        );
     }
     if let Some((hash, session)) = visit.session(&state) {
         if let Err(e) = state.store.delete_session(&hash) {
@@ -472,5 +613,8 @@ pub async fn post_logout(State(state): State<AppState>, visit: Visit, form: Resu
         }
         audit(&state, &session.user, "signout", Some(&session.user), None);
     }
-    with_cookie(redirect("/login"), session::clear_cookie(SESSION_COOKIE, state.settings.secure_cookies))
+    with_cookie(
+        redirect("/login"),
+        session::clear_cookie(SESSION_COOKIE, state.settings.secure_cookies),
+    )
 }

@@ -15,8 +15,10 @@ use tokio_rustls::TlsAcceptor;
 const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub fn load_config(cert: &Path, key: &Path) -> anyhow::Result<Arc<rustls::ServerConfig>> {
-    let cert_pem = std::fs::read(cert).with_context(|| format!("reading certificate {}", cert.display()))?;
-    let key_pem = std::fs::read(key).with_context(|| format!("reading private key {}", key.display()))?;
+    let cert_pem =
+        std::fs::read(cert).with_context(|| format!("reading certificate {}", cert.display()))?;
+    let key_pem =
+        std::fs::read(key).with_context(|| format!("reading private key {}", key.display()))?;
     let certs = rustls_pemfile::certs(&mut cert_pem.as_slice())
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("parsing certificate {}", cert.display()))?;
@@ -93,13 +95,17 @@ impl axum::serve::Listener for TlsListener {
 #[derive(Clone, Copy, Debug)]
 pub struct ClientAddr(pub SocketAddr);
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for ClientAddr {
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>>
+    for ClientAddr
+{
     fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
         ClientAddr(*stream.remote_addr())
     }
 }
 
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for ClientAddr {
+impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>>
+    for ClientAddr
+{
     fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
         ClientAddr(*stream.remote_addr())
     }

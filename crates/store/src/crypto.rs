@@ -41,7 +41,10 @@ impl SecretBox {
                 })?;
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let mut file = OpenOptions::new().read(true).open(path).map_err(|e| key_error(e.to_string()))?;
+                let mut file = OpenOptions::new()
+                    .read(true)
+                    .open(path)
+                    .map_err(|e| key_error(e.to_string()))?;
                 let mut bytes = Zeroizing::new(Vec::new());
                 file.read_to_end(&mut bytes).map_err(|e| key_error(e.to_string()))?;
                 if bytes.len() != KEY_LEN {
@@ -64,7 +67,10 @@ impl SecretBox {
         let aad = user.to_ascii_lowercase();
         let sealed = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), Payload { msg: secret.as_bytes(), aad: aad.as_bytes() })
+            .encrypt(
+                Nonce::from_slice(&nonce),
+                Payload { msg: secret.as_bytes(), aad: aad.as_bytes() },
+            )
             .expect("AES-GCM encryption of a short message cannot fail");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&sealed);

@@ -29,15 +29,32 @@ pub struct DirectoryPage {
 }
 
 pub trait DirectoryRepo {
-    fn add_user(&self, name: &str, password_hash: &str, actor: &str, now: i64) -> Result<(), StoreError>;
-    fn set_password(&self, name: &str, password_hash: &str, actor: &str, now: i64) -> Result<(), StoreError>;
+    fn add_user(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
+    fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
     fn user(&self, name: &str) -> Result<Option<UserRecord>, StoreError>;
     fn user_names(&self) -> Result<Vec<String>, StoreError>;
     fn add_group(&self, name: &str, actor: &str, now: i64) -> Result<(), StoreError>;
     fn add_member(&self, group: &str, user: &str, actor: &str, now: i64) -> Result<(), StoreError>;
     fn groups_of(&self, user: &str) -> Result<Vec<String>, StoreError>;
     /// Users and groups whose name contains `query` (case-insensitive), groups first, by name.
-    fn search_directory(&self, query: &str, offset: u32, limit: u32) -> Result<DirectoryPage, StoreError>;
+    fn search_directory(
+        &self,
+        query: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<DirectoryPage, StoreError>;
     fn record_sign_in(&self, user: &str, now: i64) -> Result<(), StoreError>;
     /// (users, groups)
     fn directory_counts(&self) -> Result<(u32, u32), StoreError>;
@@ -76,7 +93,13 @@ fn escape_like(query: &str) -> String {
 }
 
 impl DirectoryRepo for SqliteStore {
-    fn add_user(&self, name: &str, password_hash: &str, actor: &str, now: i64) -> Result<(), StoreError> {
+    fn add_user(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         validate_name("user name", name)?;
         self.write(|tx| {
             let inserted = tx.execute(
@@ -90,7 +113,13 @@ impl DirectoryRepo for SqliteStore {
         })
     }
 
-    fn set_password(&self, name: &str, password_hash: &str, actor: &str, now: i64) -> Result<(), StoreError> {
+    fn set_password(
+        &self,
+        name: &str,
+        password_hash: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             let changed = tx.execute(
                 "UPDATE users SET password_hash = ?2 WHERE name = ?1",
@@ -109,7 +138,13 @@ impl DirectoryRepo for SqliteStore {
                 .query_row(
                     "SELECT name, password_hash, last_sign_in FROM users WHERE name = ?1",
                     [name],
-                    |r| Ok(UserRecord { name: r.get(0)?, password_hash: r.get(1)?, last_sign_in: r.get(2)? }),
+                    |r| {
+                        Ok(UserRecord {
+                            name: r.get(0)?,
+                            password_hash: r.get(1)?,
+                            last_sign_in: r.get(2)?,
+                        })
+                    },
                 )
                 .optional()?)
         })
@@ -157,14 +192,20 @@ impl DirectoryRepo for SqliteStore {
 
     fn groups_of(&self, user: &str) -> Result<Vec<String>, StoreError> {
         self.with(|conn| {
-            let mut stmt =
-                conn.prepare("SELECT group_name FROM memberships WHERE user_name = ?1 ORDER BY group_name")?;
+            let mut stmt = conn.prepare(
+                "SELECT group_name FROM memberships WHERE user_name = ?1 ORDER BY group_name",
+            )?;
             let groups = stmt.query_map([user], |r| r.get(0))?.collect::<Result<_, _>>()?;
             Ok(groups)
         })
     }
 
-    fn search_directory(&self, query: &str, offset: u32, limit: u32) -> Result<DirectoryPage, StoreError> {
+    fn search_directory(
+        &self,
+        query: &str,
+        offset: u32,
+        limit: u32,
+    ) -> Result<DirectoryPage, StoreError> {
         let pattern = escape_like(query.trim());
         self.with(|conn| {
             let total: u32 = conn.query_row(

@@ -36,7 +36,13 @@ pub trait EnrollmentRepo {
     fn issue_pending(&self, user: &str, secret: &Secret, now: i64) -> Result<(), StoreError>;
     /// Makes the pending secret active, recording the step of the code that proved it.
     /// Fails if the pending secret changed since `expected` was read (another sign-in).
-    fn activate(&self, user: &str, expected: &Secret, step: u64, now: i64) -> Result<(), StoreError>;
+    fn activate(
+        &self,
+        user: &str,
+        expected: &Secret,
+        step: u64,
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// Compare-and-set of the verifier state; `false` when another process changed it first.
     /// `event` (action, detail) is audited with the change.
     fn update_verifier(
@@ -57,7 +63,11 @@ fn to_i64(step: Option<u64>) -> Option<i64> {
     step.map(|s| s.min(i64::MAX as u64) as i64)
 }
 
-fn verifier_from(last_step: Option<i64>, failures: i64, locked_until: Option<i64>) -> VerifierState {
+fn verifier_from(
+    last_step: Option<i64>,
+    failures: i64,
+    locked_until: Option<i64>,
+) -> VerifierState {
     VerifierState {
         last_accepted_step: last_step.map(|s| s.max(0) as u64),
         consecutive_failures: failures.clamp(0, u32::MAX as i64) as u32,
@@ -96,10 +106,8 @@ impl EnrollmentRepo for SqliteStore {
         let Some((name, state, sealed, last_step, failures, locked_until, updated)) = row else {
             return Ok(None);
         };
-        let state = EnrollmentState::parse(&state).ok_or(StoreError::Invalid {
-            what: "enrollment state",
-            reason: state.clone(),
-        })?;
+        let state = EnrollmentState::parse(&state)
+            .ok_or(StoreError::Invalid { what: "enrollment state", reason: state.clone() })?;
         let secret = self.secrets.open(&name, &sealed)?;
         Ok(Some(EnrollmentRecord {
             user: name,
@@ -154,13 +162,21 @@ impl EnrollmentRepo for SqliteStore {
         })
     }
 
-    fn activate(&self, user: &str, expected: &Secret, step: u64, now: i64) -> Result<(), StoreError> {
+    fn activate(
+        &self,
+        user: &str,
+        expected: &Secret,
+        step: u64,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             let name = existing_user(tx, user)?;
             let row: Option<(String, Vec<u8>)> = tx
-                .query_row("SELECT state, secret FROM enrollments WHERE user_name = ?1", [&name], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })
+                .query_row(
+                    "SELECT state, secret FROM enrollments WHERE user_name = ?1",
+                    [&name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
             let Some((state, sealed)) = row else {
                 return Err(StoreError::not_found("pending enrollment", &name));

@@ -9,7 +9,9 @@ pub enum StoreError {
     KeyFile { path: String, reason: String },
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
-    #[error("the database was written by a newer Twofold (schema {found}, this build knows {known})")]
+    #[error(
+        "the database was written by a newer Twofold (schema {found}, this build knows {known})"
+    )]
     SchemaTooNew { found: i64, known: i64 },
     #[error("no {kind} named {name:?}")]
     NotFound { kind: &'static str, name: String },

@@ -30,7 +30,12 @@ pub trait PrincipalRepo {
         now: i64,
     ) -> Result<(), StoreError>;
     /// Removes every principal or none (an unknown one fails the whole call).
-    fn remove_principals(&self, principals: &[Principal], actor: &str, now: i64) -> Result<(), StoreError>;
+    fn remove_principals(
+        &self,
+        principals: &[Principal],
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// Distinct users covered by the principals, whatever the switch says.
     fn covered_users(&self) -> Result<Vec<String>, StoreError>;
     fn seats_used(&self) -> Result<u32, StoreError>;
@@ -50,9 +55,11 @@ fn canonical(tx: &Transaction<'_>, principal: &Principal) -> Result<String, Stor
         Principal::User(_) => ("users", "user"),
         Principal::Group(_) => ("groups", "group"),
     };
-    tx.query_row(&format!("SELECT name FROM {table} WHERE name = ?1"), [principal.name()], |r| r.get(0))
-        .optional()?
-        .ok_or_else(|| StoreError::not_found(kind, principal.name()))
+    tx.query_row(&format!("SELECT name FROM {table} WHERE name = ?1"), [principal.name()], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| StoreError::not_found(kind, principal.name()))
 }
 
 impl PrincipalRepo for SqliteStore {
@@ -68,8 +75,11 @@ impl PrincipalRepo for SqliteStore {
                 .query_map([], |r| {
                     let kind: String = r.get(0)?;
                     let name: String = r.get(1)?;
-                    let principal =
-                        if kind == "group" { Principal::Group(name) } else { Principal::User(name) };
+                    let principal = if kind == "group" {
+                        Principal::Group(name)
+                    } else {
+                        Principal::User(name)
+                    };
                     Ok(PrincipalEntry { principal, added: r.get(2)?, members: r.get(3)? })
                 })?
                 .collect::<Result<_, _>>()?;
@@ -100,13 +110,19 @@ impl PrincipalRepo for SqliteStore {
             let after = seats(tx)?;
             if after > before {
                 // Returning an error drops the transaction, which rolls every insert back.
-                allow(before, after).map_err(|limit| StoreError::SeatLimit { seats_after: after, limit })?;
+                allow(before, after)
+                    .map_err(|limit| StoreError::SeatLimit { seats_after: after, limit })?;
             }
             Ok(())
         })
     }
 
-    fn remove_principals(&self, principals: &[Principal], actor: &str, now: i64) -> Result<(), StoreError> {
+    fn remove_principals(
+        &self,
+        principals: &[Principal],
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             for principal in principals {
                 let removed = tx.execute(
@@ -119,7 +135,14 @@ impl PrincipalRepo for SqliteStore {
                         name: principal.to_string(),
                     });
                 }
-                insert_audit(tx, now, actor, "principal.remove", Some(principal.name()), Some(&principal.to_string()))?;
+                insert_audit(
+                    tx,
+                    now,
+                    actor,
+                    "principal.remove",
+                    Some(principal.name()),
+                    Some(&principal.to_string()),
+                )?;
             }
             Ok(())
         })
@@ -127,7 +150,8 @@ impl PrincipalRepo for SqliteStore {
 
     fn covered_users(&self) -> Result<Vec<String>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare(&format!("SELECT name FROM ({COVERED}) ORDER BY name COLLATE NOCASE"))?;
+            let mut stmt = conn
+                .prepare(&format!("SELECT name FROM ({COVERED}) ORDER BY name COLLATE NOCASE"))?;
             let names = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
             Ok(names)
         })

@@ -45,7 +45,14 @@ pub struct SessionRecord {
 }
 
 pub trait SessionRepo {
-    fn create_session(&self, id_hash: &[u8], user: &str, stage: SessionStage, now: i64, expires: i64) -> Result<(), StoreError>;
+    fn create_session(
+        &self,
+        id_hash: &[u8],
+        user: &str,
+        stage: SessionStage,
+        now: i64,
+        expires: i64,
+    ) -> Result<(), StoreError>;
     /// The session if it exists and has not expired.
     fn session(&self, id_hash: &[u8], now: i64) -> Result<Option<SessionRecord>, StoreError>;
     fn delete_session(&self, id_hash: &[u8]) -> Result<(), StoreError>;
@@ -54,7 +61,14 @@ pub trait SessionRepo {
 }
 
 impl SessionRepo for SqliteStore {
-    fn create_session(&self, id_hash: &[u8], user: &str, stage: SessionStage, now: i64, expires: i64) -> Result<(), StoreError> {
+    fn create_session(
+        &self,
+        id_hash: &[u8],
+        user: &str,
+        stage: SessionStage,
+        now: i64,
+        expires: i64,
+    ) -> Result<(), StoreError> {
         self.with(|conn| {
             conn.execute(
                 "INSERT INTO sessions (id_hash, user_name, stage, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",

@@ -10,10 +10,21 @@ const LICENSE: &str = "license";
 
 pub trait SettingsRepo {
     fn two_factor_enabled(&self) -> Result<bool, StoreError>;
-    fn set_two_factor_enabled(&self, enabled: bool, actor: &str, now: i64) -> Result<(), StoreError>;
+    fn set_two_factor_enabled(
+        &self,
+        enabled: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
     fn license_text(&self) -> Result<Option<String>, StoreError>;
     /// Stores a license the caller has already verified.
-    fn set_license_text(&self, text: &str, summary: &str, actor: &str, now: i64) -> Result<(), StoreError>;
+    fn set_license_text(
+        &self,
+        text: &str,
+        summary: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// A server-wide key (e.g. for CSRF tokens) shared by every process on this data
     /// directory: the first process stores `fresh`, everyone reads back the stored one.
     fn server_key(&self, name: &str, fresh: &[u8; 32]) -> Result<[u8; 32], StoreError>;
@@ -37,7 +48,12 @@ impl SettingsRepo for SqliteStore {
         self.with(|conn| Ok(get(conn, SWITCH)?.as_deref() == Some("1")))
     }
 
-    fn set_two_factor_enabled(&self, enabled: bool, actor: &str, now: i64) -> Result<(), StoreError> {
+    fn set_two_factor_enabled(
+        &self,
+        enabled: bool,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             put(tx, SWITCH, if enabled { "1" } else { "0" })?;
             insert_audit(tx, now, actor, if enabled { "2fa.on" } else { "2fa.off" }, None, None)
@@ -48,7 +64,13 @@ impl SettingsRepo for SqliteStore {
         self.with(|conn| get(conn, LICENSE))
     }
 
-    fn set_license_text(&self, text: &str, summary: &str, actor: &str, now: i64) -> Result<(), StoreError> {
+    fn set_license_text(
+        &self,
+        text: &str,
+        summary: &str,
+        actor: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             put(tx, LICENSE, text)?;
             insert_audit(tx, now, actor, "license.install", None, Some(summary))
@@ -59,7 +81,10 @@ impl SettingsRepo for SqliteStore {
         let key = format!("key.{name}");
         self.write(|tx| {
             let hex: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
-            tx.execute("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)", params![key, hex])?;
+            tx.execute(
+                "INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)",
+                params![key, hex],
+            )?;
             let stored = get(tx, &key)?.unwrap_or_default();
             let bytes: Option<Vec<u8>> = (0..stored.len())
                 .step_by(2)

@@ -30,8 +30,10 @@ impl SqliteStore {
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let shown = dir.display().to_string();
         if !dir.exists() {
-            std::fs::create_dir(dir).map_err(|source| StoreError::DataDir { path: shown.clone(), source })?;
-            set_private(dir, 0o700).map_err(|source| StoreError::DataDir { path: shown.clone(), source })?;
+            std::fs::create_dir(dir)
+                .map_err(|source| StoreError::DataDir { path: shown.clone(), source })?;
+            set_private(dir, 0o700)
+                .map_err(|source| StoreError::DataDir { path: shown.clone(), source })?;
         }
         if !dir.is_dir() {
             return Err(StoreError::DataDir {

@@ -9,7 +9,12 @@ pub trait ThrottleRepo {
     /// Failures recorded for `address` in the window that started at most `window` seconds ago.
     fn address_failures(&self, address: &str, now: i64, window: i64) -> Result<u32, StoreError>;
     /// Records one failure and returns the count in the current window.
-    fn record_address_failure(&self, address: &str, now: i64, window: i64) -> Result<u32, StoreError>;
+    fn record_address_failure(
+        &self,
+        address: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError>;
 }
 
 impl ThrottleRepo for SqliteStore {
@@ -29,7 +34,12 @@ impl ThrottleRepo for SqliteStore {
         })
     }
 
-    fn record_address_failure(&self, address: &str, now: i64, window: i64) -> Result<u32, StoreError> {
+    fn record_address_failure(
+        &self,
+        address: &str,
+        now: i64,
+        window: i64,
+    ) -> Result<u32, StoreError> {
         self.write(|tx| {
             tx.execute(
                 "INSERT INTO address_failures (address, failures, window_start) VALUES (?1, 1, ?2)
@@ -38,7 +48,11 @@ impl ThrottleRepo for SqliteStore {
                    window_start = CASE WHEN ?2 - window_start < ?3 THEN window_start ELSE ?2 END",
                 params![address, now, window],
             )?;
-            Ok(tx.query_row("SELECT failures FROM address_failures WHERE address = ?1", [address], |r| r.get(0))?)
+            Ok(tx.query_row(
+                "SELECT failures FROM address_failures WHERE address = ?1",
+                [address],
+                |r| r.get(0),
+            )?)
         })
     }
 }

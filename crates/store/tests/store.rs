@@ -47,7 +47,10 @@ fn secrets_never_appear_in_the_database_file() {
     let needle = b"this-is-a-known-sec!";
     assert!(!raw.windows(needle.len()).any(|w| w == needle), "plain secret found in database");
     let b32 = s.to_base32();
-    assert!(!raw.windows(b32.len()).any(|w| w == b32.as_bytes()), "base32 secret found in database");
+    assert!(
+        !raw.windows(b32.len()).any(|w| w == b32.as_bytes()),
+        "base32 secret found in database"
+    );
 }
 
 #[test]
@@ -105,7 +108,10 @@ fn two_processes_on_one_directory_see_each_others_writes() {
 fn names_are_case_insensitive_and_unique() {
     let (_dir, store) = open();
     store.add_user("Alice", "hash", "test", NOW).unwrap();
-    assert!(matches!(store.add_user("alice", "h", "test", NOW), Err(StoreError::AlreadyExists { .. })));
+    assert!(matches!(
+        store.add_user("alice", "h", "test", NOW),
+        Err(StoreError::AlreadyExists { .. })
+    ));
     assert_eq!(store.user("ALICE").unwrap().unwrap().name, "Alice");
 }
 
@@ -113,7 +119,10 @@ fn names_are_case_insensitive_and_unique() {
 fn bad_names_are_refused() {
     let (_dir, store) = open();
     for bad in ["", "  ", " alice", "a\u{7}b", &"x".repeat(200)] {
-        assert!(matches!(store.add_user(bad, "h", "t", NOW), Err(StoreError::Invalid { .. })), "{bad:?}");
+        assert!(
+            matches!(store.add_user(bad, "h", "t", NOW), Err(StoreError::Invalid { .. })),
+            "{bad:?}"
+        );
     }
 }
 
@@ -177,7 +186,11 @@ fn removing_an_unlisted_principal_removes_nothing() {
     seed(&store);
     store.add_principals(&[Principal::User("alice".into())], &allow_all, "admin", NOW).unwrap();
     let err = store
-        .remove_principals(&[Principal::User("alice".into()), Principal::Group("finance".into())], "admin", NOW)
+        .remove_principals(
+            &[Principal::User("alice".into()), Principal::Group("finance".into())],
+            "admin",
+            NOW,
+        )
         .unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }));
     assert_eq!(store.principals().unwrap().len(), 1);
@@ -195,7 +208,10 @@ fn activation_makes_the_pending_secret_active() {
     assert_eq!(active.state, EnrollmentState::Active);
     assert_eq!(active.secret.as_bytes(), secret(1).as_bytes());
     assert_eq!(active.verifier.last_accepted_step, Some(42));
-    assert!(matches!(store.issue_pending("alice", &secret(2), NOW), Err(StoreError::Invalid { .. })));
+    assert!(matches!(
+        store.issue_pending("alice", &secret(2), NOW),
+        Err(StoreError::Invalid { .. })
+    ));
 }
 
 #[test]
@@ -232,7 +248,9 @@ fn reset_discards_secrets_and_sessions_and_is_audited() {
     store.reset(&["ALICE".to_string()], "admin", NOW).unwrap();
     assert!(store.enrollment("alice").unwrap().is_none());
     assert!(store.session(b"hash-of-id", NOW).unwrap().is_none());
-    let audit = store.audit(&AuditFilter { subject: Some("alice".into()), limit: 10, ..Default::default() }).unwrap();
+    let audit = store
+        .audit(&AuditFilter { subject: Some("alice".into()), limit: 10, ..Default::default() })
+        .unwrap();
     assert_eq!(audit[0].action, "user.reset");
     assert_eq!(audit[0].actor, "admin");
 }
@@ -253,8 +271,11 @@ fn unlock_clears_failures_and_lock() {
     store.issue_pending("alice", &secret(1), NOW).unwrap();
     store.activate("alice", &secret(1), 10, NOW).unwrap();
     let before = store.enrollment("alice").unwrap().unwrap().verifier;
-    let locked = VerifierState { consecutive_failures: 5, locked_until: Some(NOW as u64 + 900), ..before };
-    assert!(store.update_verifier("alice", &before, &locked, Some(("user.lock", None)), NOW).unwrap());
+    let locked =
+        VerifierState { consecutive_failures: 5, locked_until: Some(NOW as u64 + 900), ..before };
+    assert!(store
+        .update_verifier("alice", &before, &locked, Some(("user.lock", None)), NOW)
+        .unwrap());
     store.unlock(&["alice".into()], "admin", NOW).unwrap();
     let after = store.enrollment("alice").unwrap().unwrap().verifier;
     assert_eq!(after.consecutive_failures, 0);

@@ -9,7 +9,11 @@ use subtle::ConstantTimeEq;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub async fn require_token(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn require_token(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
     let presented = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -21,9 +25,15 @@ pub async fn require_token(State(state): State<AppState>, request: Request, next
         None => false,
     };
     if !valid {
-        let message = if presented.is_some() { "the admin token is not valid" } else { "missing bearer token" };
+        let message = if presented.is_some() {
+            "the admin token is not valid"
+        } else {
+            "missing bearer token"
+        };
         let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         return response;
     }
     next.run(request).await

@@ -54,7 +54,11 @@ struct SwitchBody {
     enabled: bool,
 }
 
-async fn set_two_factor(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<SwitchBody>) -> ApiResult<Status> {
+async fn set_two_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SwitchBody>,
+) -> ApiResult<Status> {
     state.store.set_two_factor_enabled(body.enabled, &actor(&headers), state.now_i64())?;
     status(State(state)).await
 }
@@ -73,7 +77,10 @@ fn default_page() -> u32 {
     50
 }
 
-async fn directory(State(state): State<AppState>, Query(query): Query<DirectoryQuery>) -> ApiResult<DirectoryPage> {
+async fn directory(
+    State(state): State<AppState>,
+    Query(query): Query<DirectoryQuery>,
+) -> ApiResult<DirectoryPage> {
     if query.q.len() > 256 {
         return Err(ApiError::bad_request("the search text is too long (at most 256 bytes)"));
     }
@@ -96,21 +103,44 @@ struct PrincipalsBody {
     principals: Vec<Principal>,
 }
 
-async fn add_principals(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<PrincipalsBody>) -> ApiResult<Items<PrincipalEntry>> {
-    ops::add_principals(state.store.as_ref(), &state.vendor_key, &body.principals, &actor(&headers), state.now())?;
+async fn add_principals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PrincipalsBody>,
+) -> ApiResult<Items<PrincipalEntry>> {
+    ops::add_principals(
+        state.store.as_ref(),
+        &state.vendor_key,
+        &body.principals,
+        &actor(&headers),
+        state.now(),
+    )?;
     principals(State(state)).await
 }
 
-async fn remove_principals(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<PrincipalsBody>) -> ApiResult<Items<PrincipalEntry>> {
+async fn remove_principals(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<PrincipalsBody>,
+) -> ApiResult<Items<PrincipalEntry>> {
     ops::remove_principals(state.store.as_ref(), &body.principals, &actor(&headers), state.now())?;
     principals(State(state)).await
 }
 
-async fn remove_principal(State(state): State<AppState>, headers: HeaderMap, Path((kind, name)): Path<(String, String)>) -> ApiResult<Items<PrincipalEntry>> {
+async fn remove_principal(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((kind, name)): Path<(String, String)>,
+) -> ApiResult<Items<PrincipalEntry>> {
     let principal = match kind.as_str() {
         "user" => Principal::User(name),
         "group" => Principal::Group(name),
-        other => return Err(ApiError::new(StatusCode::NOT_FOUND, format!("unknown principal kind {other:?}; use user or group"))),
+        other => {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                format!("unknown principal kind {other:?}; use user or group"),
+            ))
+        }
     };
     ops::remove_principals(state.store.as_ref(), &[principal], &actor(&headers), state.now())?;
     principals(State(state)).await
@@ -126,12 +156,20 @@ struct UsersBody {
     usernames: Vec<String>,
 }
 
-async fn reset(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<UsersBody>) -> ApiResult<Value> {
+async fn reset(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UsersBody>,
+) -> ApiResult<Value> {
     ops::reset(state.store.as_ref(), &body.usernames, &actor(&headers), state.now())?;
     Ok(Json(json!({ "reset": body.usernames })))
 }
 
-async fn unlock(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<UsersBody>) -> ApiResult<Value> {
+async fn unlock(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<UsersBody>,
+) -> ApiResult<Value> {
     ops::unlock(state.store.as_ref(), &body.usernames, &actor(&headers), state.now())?;
     Ok(Json(json!({ "unlocked": body.usernames })))
 }
@@ -144,7 +182,10 @@ struct AuditQuery {
     limit: u32,
 }
 
-async fn audit(State(state): State<AppState>, Query(query): Query<AuditQuery>) -> ApiResult<Items<AuditEntry>> {
+async fn audit(
+    State(state): State<AppState>,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Items<AuditEntry>> {
     let filter = AuditFilter {
         subject: query.user.filter(|u| !u.trim().is_empty()),
         before_id: query.before,
@@ -158,6 +199,16 @@ async fn license(State(state): State<AppState>) -> ApiResult<LicenseStatus> {
 }
 
 /// The body is the license file as text.
-async fn install_license(State(state): State<AppState>, headers: HeaderMap, body: String) -> ApiResult<LicenseStatus> {
-    Ok(Json(ops::install_license(state.store.as_ref(), &state.vendor_key, &body, &actor(&headers), state.now())?))
+async fn install_license(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: String,
+) -> ApiResult<LicenseStatus> {
+    Ok(Json(ops::install_license(
+        state.store.as_ref(),
+        &state.vendor_key,
+        &body,
+        &actor(&headers),
+        state.now(),
+    )?))
 }

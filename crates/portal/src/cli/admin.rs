@@ -83,14 +83,19 @@ pub struct IssueArgs {
 }
 
 fn actor() -> String {
-    let who = std::env::var("SUDO_USER").or_else(|_| std::env::var("USER")).unwrap_or_else(|_| "unknown".into());
+    let who = std::env::var("SUDO_USER")
+        .or_else(|_| std::env::var("USER"))
+        .unwrap_or_else(|_| "unknown".into());
     format!("cli:{who}")
 }
 
 fn parse_principals(texts: &[String]) -> anyhow::Result<Vec<Principal>> {
     texts
         .iter()
-        .map(|t| t.parse::<Principal>().with_context(|| format!("{t:?}: expected user:NAME or group:NAME")))
+        .map(|t| {
+            t.parse::<Principal>()
+                .with_context(|| format!("{t:?}: expected user:NAME or group:NAME"))
+        })
         .collect()
 }
 
@@ -101,7 +106,9 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
     match command {
         Command::User(UserCommand::Add { name, .. }) => {
             let mut password = zeroize::Zeroizing::new(String::new());
-            std::io::stdin().read_to_string(&mut password).context("reading the password from standard input")?;
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
             let password = password.trim_end_matches(['\r', '\n']);
             ops::add_user(store, &name, password, &actor, now)?;
             println!("added user {name}");
@@ -110,7 +117,11 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
             for name in store.user_names()? {
                 let groups = store.groups_of(&name)?;
                 let needs = ops::user_needs_two_factor(store, &name)?;
-                println!("{name}\tgroups={}\t2fa={}", groups.join(","), if needs { "required" } else { "no" });
+                println!(
+                    "{name}\tgroups={}\t2fa={}",
+                    groups.join(","),
+                    if needs { "required" } else { "no" }
+                );
             }
         }
         Command::Group(GroupCommand::Add { name }) => {
@@ -155,7 +166,8 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
             println!("unlocked: {}", users.join(" "));
         }
         Command::License(LicenseCommand::Install { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("reading {}", file.display()))?;
             let status = ops::install_license(store, &vendor, &text, &actor, now)?;
             println!("license installed: {}", serde_json::to_string(&status)?);
         }
@@ -183,19 +195,32 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn store_audit(store: &SqliteStore, user: Option<String>, limit: u32) -> anyhow::Result<Vec<twofold_store::AuditEntry>> {
+fn store_audit(
+    store: &SqliteStore,
+    user: Option<String>,
+    limit: u32,
+) -> anyhow::Result<Vec<twofold_store::AuditEntry>> {
     use twofold_store::AuditRepo;
     Ok(store.audit(&AuditFilter { subject: user, before_id: None, limit })?)
 }
 
 pub fn issue_license(args: IssueArgs) -> anyhow::Result<()> {
-    let key_text = std::fs::read_to_string(&args.key).with_context(|| format!("reading {}", args.key.display()))?;
-    let key = vendor::decode_signing_key(&key_text).context("the key file must hold base64 of a 32-byte Ed25519 seed")?;
+    let key_text = std::fs::read_to_string(&args.key)
+        .with_context(|| format!("reading {}", args.key.display()))?;
+    let key = vendor::decode_signing_key(&key_text)
+        .context("the key file must hold base64 of a 32-byte Ed25519 seed")?;
     let now = SystemClock.now();
-    let terms = LicenseTerms { licensee: args.licensee, seats: args.seats, expires: parse_expiry(&args.expires)?, issued: now };
+    let terms = LicenseTerms {
+        licensee: args.licensee,
+        seats: args.seats,
+        expires: parse_expiry(&args.expires)?,
+        issued: now,
+    };
     let text = license::issue_license(&key, &terms);
     match args.out {
-        Some(path) => std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?,
+        Some(path) => {
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?
+        }
         None => print!("{text}"),
     }
     Ok(())
@@ -207,7 +232,9 @@ fn parse_expiry(text: &str) -> anyhow::Result<u64> {
         return Ok(unix);
     }
     let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { bail!("expiry {text:?}: expected YYYY-MM-DD or unix seconds") };
+    let [y, m, d] = parts.as_slice() else {
+        bail!("expiry {text:?}: expected YYYY-MM-DD or unix seconds")
+    };
     let (y, m, d): (i64, i64, i64) = (y.parse()?, m.parse()?, d.parse()?);
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y < 1970 {
         bail!("expiry {text:?} is not a date");

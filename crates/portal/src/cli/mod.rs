@@ -13,7 +13,11 @@ use clap::{Parser, Subcommand};
 use twofold_store::SqliteStore;
 
 #[derive(Parser)]
-#[command(name = "twofold-portal", version, about = "Twofold portal: two-factor sign-in for a remote-desktop web portal")]
+#[command(
+    name = "twofold-portal",
+    version,
+    about = "Twofold portal: two-factor sign-in for a remote-desktop web portal"
+)]
 pub struct Cli {
     /// The portal's data directory (database, key file, admin token).
     #[arg(long, global = true, env = "TWOFOLD_DATA", value_name = "DIR")]

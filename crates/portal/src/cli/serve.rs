@@ -52,13 +52,22 @@ fn admin_token(dir: &Path) -> anyhow::Result<Zeroizing<String>> {
             let mut bytes = [0u8; 32];
             rand::rngs::OsRng.fill_bytes(&mut bytes);
             let token = Zeroizing::new(data_encoding::BASE64URL_NOPAD.encode(&bytes));
-            file.write_all(token.as_bytes()).and_then(|_| file.sync_all()).with_context(|| format!("writing {}", path.display()))?;
+            file.write_all(token.as_bytes())
+                .and_then(|_| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
             Ok(token)
         }
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            let token = Zeroizing::new(std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?);
+            let token = Zeroizing::new(
+                std::fs::read_to_string(&path)
+                    .with_context(|| format!("reading {}", path.display()))?,
+            );
             let trimmed = Zeroizing::new(token.trim().to_string());
-            anyhow::ensure!(trimmed.len() >= 16, "{} is too short to be an admin token; delete it to generate a new one", path.display());
+            anyhow::ensure!(
+                trimmed.len() >= 16,
+                "{} is too short to be an admin token; delete it to generate a new one",
+                path.display()
+            );
             Ok(trimmed)
         }
         Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
@@ -71,7 +80,10 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         _ => None,
     };
     if tls_config.is_none() && !args.listen.ip().is_loopback() && !args.behind_tls_proxy {
-        bail!("{} is not a loopback address: give --tls-cert and --tls-key (or --behind-tls-proxy)", args.listen);
+        bail!(
+            "{} is not a loopback address: give --tls-cert and --tls-key (or --behind-tls-proxy)",
+            args.listen
+        );
     }
     if tls_config.is_none() && !args.admin_listen.ip().is_loopback() {
         bail!("the admin API on {} needs TLS: give --tls-cert and --tls-key", args.admin_listen);
@@ -96,16 +108,26 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         admin_token: Arc::new(token),
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let scheme = if tls_config.is_some() { "https" } else { "http" };
-        let portal = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
-        let admin = tokio::net::TcpListener::bind(args.admin_listen).await.with_context(|| format!("binding {}", args.admin_listen))?;
+        let portal = tokio::net::TcpListener::bind(args.listen)
+            .await
+            .with_context(|| format!("binding {}", args.listen))?;
+        let admin = tokio::net::TcpListener::bind(args.admin_listen)
+            .await
+            .with_context(|| format!("binding {}", args.admin_listen))?;
         println!("portal:    {scheme}://{}/", portal.local_addr()?);
-        println!("admin API: {scheme}://{}/api/v1/ (token in {})", admin.local_addr()?, token_path.display());
+        println!(
+            "admin API: {scheme}://{}/api/v1/ (token in {})",
+            admin.local_addr()?,
+            token_path.display()
+        );
         let purge_state = state.clone();
         tokio::spawn(async move {
             loop {
@@ -115,8 +137,10 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
                 }
             }
         });
-        let portal_app = app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
-        let admin_router = admin_app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
+        let portal_app =
+            app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
+        let admin_router =
+            admin_app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
         let shutdown = || async {
             let _ = tokio::signal::ctrl_c().await;
         };

@@ -17,35 +17,40 @@ pub struct ActivatePage<'a> {
 }
 
 pub fn activate(m: &Messages, p: &ActivatePage<'_>) -> Markup {
-    page(m, &m.activate_title, true, html! {
-        h1 { (m.activate_title) }
-        p.lead { (m.activate_lead) }
-        (error_line(p.error))
-        ol.steps {
-            li {
-                (m.activate_step_install)
-                ul.apps { @for app in &m.activate_apps { li { (app) } } }
-            }
-            li {
-                (m.activate_step_scan)
-                div.qr { img #qr src={ "/activate/qr.png?v=" (p.qr_version) } alt=(m.activate_qr_alt) width="220" height="220"; }
-                (m.activate_step_key)
-                code #secret-key .key { (p.grouped_key) }
-                div.key-details { (m.activate_key_details.replace("{account}", p.account)) }
-            }
-            li {
-                form #activate-form method="post" action="/activate" {
-                    input type="hidden" name="csrf" value=(p.csrf);
-                    label for="code" { (m.activate_step_code) }
-                    input #code .code type="text" name="code" autocomplete="one-time-code" inputmode="numeric"
-                        pattern="[0-9 ]*" maxlength="9" required autofocus;
-                    button #activate type="submit" { (m.activate_button) }
+    page(
+        m,
+        &m.activate_title,
+        true,
+        html! {
+            h1 { (m.activate_title) }
+            p.lead { (m.activate_lead) }
+            (error_line(p.error))
+            ol.steps {
+                li {
+                    (m.activate_step_install)
+                    ul.apps { @for app in &m.activate_apps { li { (app) } } }
+                }
+                li {
+                    (m.activate_step_scan)
+                    div.qr { img #qr src={ "/activate/qr.png?v=" (p.qr_version) } alt=(m.activate_qr_alt) width="220" height="220"; }
+                    (m.activate_step_key)
+                    code #secret-key .key { (p.grouped_key) }
+                    div.key-details { (m.activate_key_details.replace("{account}", p.account)) }
+                }
+                li {
+                    form #activate-form method="post" action="/activate" {
+                        input type="hidden" name="csrf" value=(p.csrf);
+                        label for="code" { (m.activate_step_code) }
+                        input #code .code type="text" name="code" autocomplete="one-time-code" inputmode="numeric"
+                            pattern="[0-9 ]*" maxlength="9" required autofocus;
+                        button #activate type="submit" { (m.activate_button) }
+                    }
                 }
             }
-        }
-        form method="post" action="/logout" {
-            input type="hidden" name="csrf" value=(p.csrf);
-            button .link #cancel type="submit" { (m.cancel) }
-        }
-    })
+            form method="post" action="/logout" {
+                input type="hidden" name="csrf" value=(p.csrf);
+                button .link #cancel type="submit" { (m.cancel) }
+            }
+        },
+    )
 }
