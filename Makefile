@@ -1,27 +1,34 @@
-# make run  — install what is missing, start a local portal with demo users
+# make run  — install what is missing, start a local portal with demo users, open the app
 # make test — install what is missing, then run every test
 SHELL := /bin/bash
 CARGO ?= cargo
 DATA ?= .data/demo
 LISTEN ?= 127.0.0.1:8080
 ADMIN_LISTEN ?= 127.0.0.1:8081
+# End-to-end tests fail (instead of skipping) when a tool they need is missing.
 export TWOFOLD_E2E_REQUIRE_TOOLS := 1
 
-.PHONY: deps build run test test-rust fmt-check bench
+.PHONY: deps tools build run test bench
 
 deps:
 	@scripts/install-deps.sh
 
+tools: deps
+	@scripts/install-tauri-driver.sh
+
 build: deps
+	scripts/build-app.sh
 	$(CARGO) build --workspace --bins
 
 run: build
+	@mkdir -p "$(DATA)"
+	@scripts/run-app.sh "$(DATA)" "$(ADMIN_LISTEN)" &
 	@scripts/run-demo.sh "$(DATA)" "$(LISTEN)" "$(ADMIN_LISTEN)"
 
-test: deps
-	$(CARGO) build --workspace --bins
+test: tools build
+	npm --prefix ui test
 	$(CARGO) test --workspace --no-fail-fast
 
 bench: deps
-	$(CARGO) bench -p twofold-core
+	$(CARGO) bench -p twofold-core --bench verify
 	scripts/bench-signin.sh

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${CLIENTS:-50}; seconds=${SECONDS_RUN:-20}
 cargo build --release -q -p twofold-portal --bin twofold-portal --example bench_signin
-bin=target/release/twofold-portal
+target_dir=${CARGO_TARGET_DIR:-target}
+bin=$target_dir/release/twofold-portal
 data=$(mktemp -d)/data
 trap 'kill $pid 2>/dev/null || true; rm -rf "$(dirname "$data")"' EXIT
 for i in $(seq -f '%02g' 0 $((clients - 1))); do
@@ -16,4 +17,4 @@ $bin serve --data "$data" --listen 127.0.0.1:$port --admin-listen 127.0.0.1:$((p
 pid=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/login" >/dev/null && break; sleep 0.1; done
 echo "machine: $(nproc) cores, $(grep 'model name' /proc/cpuinfo | head -1 | cut -d: -f2 | xargs)"
-target/release/examples/bench_signin "http://127.0.0.1:$port" "$clients" "$seconds"
+"$target_dir"/release/examples/bench_signin "http://127.0.0.1:$port" "$clients" "$seconds"

@@ -19,15 +19,26 @@ async fn main() -> anyhow::Result<()> {
     for i in 0..clients {
         let base = base.clone();
         tasks.push(tokio::spawn(async move {
+            // No cookie store: each round is a fresh visitor (a kept session cookie would make
+            // the login page redirect home), so only the CSRF cookie is carried, by hand.
             let client = reqwest::Client::builder()
-                .cookie_store(true)
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?;
             let (user, password) = (format!("bench{i:02}"), format!("bench-pass-{i:02}"));
             let mut latencies = Vec::new();
             let mut errors = 0u32;
             while Instant::now() < deadline {
-                let page = client.get(format!("{base}/login")).send().await?.text().await?;
+                let login = client.get(format!("{base}/login")).send().await?;
+                let csrf_cookie = login
+                    .headers()
+                    .get_all("set-cookie")
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find(|v| v.starts_with("twofold_csrf="))
+                    .and_then(|v| v.split(';').next())
+                    .unwrap_or_default()
+                    .to_string();
+                let page = login.text().await?;
                 let csrf = page
                     .split("name=\"csrf\" value=\"")
                     .nth(1)
@@ -37,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
                 let started = Instant::now();
                 let reply = client
                     .post(format!("{base}/login"))
+                    .header("cookie", &csrf_cookie)
                     .form(&[
                         ("username", user.as_str()),
                         ("password", password.as_str()),

@@ -42,7 +42,7 @@ pub fn activate(m: &Messages, p: &ActivatePage<'_>) -> Markup {
                         input type="hidden" name="csrf" value=(p.csrf);
                         label for="code" { (m.activate_step_code) }
                         input #code .code type="text" name="code" autocomplete="one-time-code" inputmode="numeric"
-                            pattern="[0-9 ]*" maxlength="9" required autofocus;
+                            pattern="[0-9 ]*" maxlength="9" required;
                         button #activate type="submit" { (m.activate_button) }
                     }
                 }
