@@ -12,7 +12,7 @@ packages=(
   # running the desktop app headless and its keyring
   webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus-x11
   # independent tools the tests compare against, and the real browser
-  chromium chromium-driver oathtool zbar-tools qrencode imagemagick
+  chromium chromium-driver oathtool zbar-tools qrencode imagemagick xclip x11-utils
 )
 
 missing=()

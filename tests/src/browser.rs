@@ -31,7 +31,8 @@ impl Browser {
     /// Starts chromedriver and opens a headless Chromium window of 1280x900 with a fresh
     /// profile.
     pub async fn start() -> Browser {
-        let dir = tempfile::Builder::new().prefix("twofold-e2e-chromium-").tempdir().expect("temp dir");
+        let dir =
+            tempfile::Builder::new().prefix("twofold-e2e-chromium-").tempdir().expect("temp dir");
         let logs = dir.path().join("chromedriver.log");
         let profile = dir.path().join("profile");
         let port = free_ports(1)[0];
@@ -65,13 +66,15 @@ impl Browser {
         });
         let caps = caps.as_object().expect("object").clone();
         let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-        let client = ClientBuilder::new(connector)
-            .capabilities(caps)
-            .connect(&url)
-            .await
-            .unwrap_or_else(|e| {
-                panic!("new WebDriver session: {e}\n{}", std::fs::read_to_string(&logs).unwrap_or_default())
-            });
+        let client =
+            ClientBuilder::new(connector).capabilities(caps).connect(&url).await.unwrap_or_else(
+                |e| {
+                    panic!(
+                        "new WebDriver session: {e}\n{}",
+                        std::fs::read_to_string(&logs).unwrap_or_default()
+                    )
+                },
+            );
         client.set_window_size(1280, 900).await.expect("set window size");
         Browser { client, logs, driver, _dir: dir }
     }
@@ -111,10 +114,25 @@ impl Browser {
         match self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
             Ok(el) => el,
             Err(e) => {
-                let url = self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+                let url =
+                    self.client.current_url().await.map(|u| u.to_string()).unwrap_or_default();
                 let source = self.client.source().await.unwrap_or_default();
                 panic!("no element {css} on {url} ({e}):\n{source}")
             }
+        }
+    }
+
+    /// Polls until the JavaScript expression `condition` is true; panics naming `what`.
+    pub async fn wait_until(&self, condition: &str, what: &str) {
+        let script = format!("return !!({condition});");
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let value = self.client.execute(&script, vec![]).await;
+            if matches!(value, Ok(serde_json::Value::Bool(true))) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "{what}: still not true after {WAIT:?} ({value:?})");
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
 
@@ -155,7 +173,11 @@ impl Browser {
     /// The PNG of the element matching `css`, as the browser rendered it.
     pub async fn element_png(&self, css: &str) -> Vec<u8> {
         self.settle().await;
-        self.find(css).await.screenshot().await.unwrap_or_else(|e| panic!("screenshot of {css}: {e}"))
+        self.find(css)
+            .await
+            .screenshot()
+            .await
+            .unwrap_or_else(|e| panic!("screenshot of {css}: {e}"))
     }
 
     /// Where chromedriver logs to.
@@ -169,9 +191,14 @@ async fn wait_for_driver(url: &str, driver: &mut ChildGuard, logs: &Path) {
     let deadline = Instant::now() + WAIT;
     loop {
         if let Some(status) = driver.exited() {
-            panic!("chromedriver exited ({status}):\n{}", std::fs::read_to_string(logs).unwrap_or_default());
+            panic!(
+                "chromedriver exited ({status}):\n{}",
+                std::fs::read_to_string(logs).unwrap_or_default()
+            );
         }
-        if let Ok(resp) = http.get(format!("{url}/status")).timeout(Duration::from_secs(2)).send().await {
+        if let Ok(resp) =
+            http.get(format!("{url}/status")).timeout(Duration::from_secs(2)).send().await
+        {
             if let Ok(body) = resp.json::<serde_json::Value>().await {
                 if body["value"]["ready"] == serde_json::Value::Bool(true) {
                     return;

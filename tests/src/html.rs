@@ -49,9 +49,7 @@ pub fn tags(html: &str) -> Vec<Tag> {
 
 /// The first tag called `name` (or any, with `"*"`) whose attribute `attr` equals `value`.
 pub fn find(html: &str, name: &str, attr: &str, value: &str) -> Option<Tag> {
-    tags(html)
-        .into_iter()
-        .find(|t| (name == "*" || t.name == name) && t.attr(attr) == Some(value))
+    tags(html).into_iter().find(|t| (name == "*" || t.name == name) && t.attr(attr) == Some(value))
 }
 
 /// The text of the element whose `id` is `id`, with nested tags dropped, entities decoded

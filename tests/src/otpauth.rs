@@ -45,10 +45,9 @@ mod tests {
 
     #[test]
     fn splits_label_and_decodes_parameters() {
-        let u = OtpauthUri::parse(
-            "otpauth://totp/Twofold%3Aalice?secret=ABC&issuer=Twofold&digits=6",
-        )
-        .unwrap();
+        let u =
+            OtpauthUri::parse("otpauth://totp/Twofold%3Aalice?secret=ABC&issuer=Twofold&digits=6")
+                .unwrap();
         assert_eq!(u.kind, "totp");
         assert_eq!(u.label, "Twofold:alice");
         assert_eq!(u.param("secret"), Some("ABC"));

@@ -27,7 +27,8 @@ pub fn portal_binary() -> PathBuf {
         return bin;
     }
     let exe = std::env::current_exe().expect("path of the test executable");
-    let profile_dir = exe.parent().and_then(Path::parent).expect("test exe in target/<profile>/deps");
+    let profile_dir =
+        exe.parent().and_then(Path::parent).expect("test exe in target/<profile>/deps");
     let bin = profile_dir.join("twofold-portal");
     assert!(
         bin.is_file(),
@@ -251,7 +252,12 @@ impl Drop for Portal {
     fn drop(&mut self) {
         self.process.stop();
         if std::thread::panicking() {
-            eprintln!("portal at {} (data {}):\n{}", self.base, self.data.display(), self.logs_text());
+            eprintln!(
+                "portal at {} (data {}):\n{}",
+                self.base,
+                self.data.display(),
+                self.logs_text()
+            );
         }
     }
 }

@@ -18,8 +18,9 @@ pub struct Page {
 impl Page {
     /// The page's csrf token; panics with the page if there is none.
     pub fn csrf(&self) -> String {
-        html::csrf(&self.body)
-            .unwrap_or_else(|| panic!("no csrf input on this page ({}):\n{}", self.status, self.body))
+        html::csrf(&self.body).unwrap_or_else(|| {
+            panic!("no csrf input on this page ({}):\n{}", self.status, self.body)
+        })
     }
 
     /// The text of the element with this id, if present.
@@ -100,11 +101,8 @@ impl WebClient {
         let login = self.get("/login").await;
         assert_eq!(login.status, StatusCode::OK, "GET /login: {}", login.body);
         let csrf = login.csrf();
-        self.post_form(
-            "/login",
-            &[("username", username), ("password", password), ("csrf", &csrf)],
-        )
-        .await
+        self.post_form("/login", &[("username", username), ("password", password), ("csrf", &csrf)])
+            .await
     }
 
     /// Loads `path` (`/activate` or `/verify`) and posts `code` with the page's csrf token.

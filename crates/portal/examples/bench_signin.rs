@@ -21,9 +21,8 @@ async fn main() -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             // No cookie store: each round is a fresh visitor (a kept session cookie would make
             // the login page redirect home), so only the CSRF cookie is carried, by hand.
-            let client = reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .build()?;
+            let client =
+                reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
             let (user, password) = (format!("bench{i:02}"), format!("bench-pass-{i:02}"));
             let mut latencies = Vec::new();
             let mut errors = 0u32;

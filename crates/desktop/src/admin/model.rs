@@ -1,0 +1,103 @@
+//! The admin API's answers as the desktop reads them. They are also what the UI receives
+//! (serialized again by Tauri), so field names follow the API's JSON. The license status
+//! and principals are the core's own types: one definition for server and client.
+
+use serde::{Deserialize, Serialize};
+pub use twofold_core::{EnrollmentState, LicenseStatus, Principal};
+
+/// `GET /api/v1/status`: the status bar.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Status {
+    pub two_factor_enabled: bool,
+    pub license: LicenseStatus,
+    pub counts: Counts,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Counts {
+    pub users: u32,
+    pub groups: u32,
+    pub principals: u32,
+    pub users_needing_2fa: u32,
+}
+
+/// `user` or `group`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PrincipalKind {
+    User,
+    Group,
+}
+
+/// One row of the directory picker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryEntry {
+    pub kind: PrincipalKind,
+    pub name: String,
+    /// Member count, for groups.
+    #[serde(default)]
+    pub members: Option<u32>,
+}
+
+/// `GET /api/v1/directory`: one page of a search and how many match in all.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryPage {
+    pub total: u32,
+    pub items: Vec<DirectoryEntry>,
+}
+
+/// A user or group enabled for 2FA, as Manage Users and Groups lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PrincipalEntry {
+    pub kind: PrincipalKind,
+    pub name: String,
+    #[serde(default)]
+    pub members: Option<u32>,
+    /// Unix seconds.
+    pub added: i64,
+}
+
+/// A user who needs 2FA, as Reset Users lists them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CoveredUser {
+    pub username: String,
+    pub state: EnrollmentState,
+    pub locked: bool,
+    #[serde(default)]
+    pub locked_until: Option<i64>,
+    #[serde(default)]
+    pub failures: u32,
+    #[serde(default)]
+    pub last_sign_in: Option<i64>,
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// Which part of the audit log to read: newest first, optionally about one user, and older
+/// than entry `before` (for the next page).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    pub user: Option<String>,
+    #[serde(default)]
+    pub before: Option<i64>,
+    #[serde(default)]
+    pub limit: Option<u32>,
+}
+
+/// The `{"items": [...]}` envelope of list answers.
+#[derive(Deserialize)]
+pub(crate) struct Items<T> {
+    pub items: Vec<T>,
+}

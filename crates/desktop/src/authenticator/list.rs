@@ -1,0 +1,52 @@
+//! The code list as the UI receives it: the rows (codes, never secrets), the second they were
+//! computed at, and how the UI should time itself (when to show the next code, how long a
+//! copied code stays on the clipboard).
+//!
+//! Leaves out computing codes (the vault) and timers (the UI schedules from the wall clock).
+
+use serde::Serialize;
+use twofold_core::OtpKind;
+use twofold_vault::{Account, AccountCode, CodeKind};
+
+use super::error::AuthError;
+
+#[derive(Debug, Serialize)]
+pub struct CodeList {
+    /// The Unix second the codes are for.
+    pub at: u64,
+    /// Show `next_code` during this many last seconds of a period.
+    pub next_window: u64,
+    /// A copied code is cleared from the clipboard after this many seconds.
+    pub clear_after_secs: u64,
+    pub accounts: Vec<AccountCode>,
+    /// Set when the keyring could not be read: `accounts` then have names but no codes.
+    pub keyring_error: Option<AuthError>,
+}
+
+/// Rows with names and no codes, for when the keyring cannot be read.
+pub fn blank_rows(accounts: &[Account]) -> Vec<AccountCode> {
+    accounts
+        .iter()
+        .map(|a| {
+            let (kind, period, counter) = match a.kind {
+                OtpKind::Totp { period } => (CodeKind::Totp, Some(period), None),
+                OtpKind::Hotp { counter } => (CodeKind::Hotp, None, Some(counter)),
+                OtpKind::Steam { period } => (CodeKind::Steam, Some(period), None),
+            };
+            AccountCode {
+                id: a.id.clone(),
+                issuer: a.issuer.clone(),
+                account: a.account.clone(),
+                kind,
+                code: None,
+                grouped: None,
+                period,
+                seconds_left: None,
+                next_code: None,
+                next_grouped: None,
+                counter,
+                problem: None,
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,54 @@
+//! Tauri's build step: resolves the capabilities in `capabilities/` against the app's own
+//! commands (declared here, so each one gets an `allow-…` permission a capability can grant),
+//! and checks that the front end was built before it is embedded.
+
+/// Every `#[tauri::command]` of the app. A command missing here cannot be granted, so the UI
+/// cannot call it: add new commands (e.g. the Authenticator mode's) to this list and to the
+/// capability of the window that needs them.
+const COMMANDS: &[&str] = &[
+    "app_start_mode",
+    "admin_connection",
+    "admin_connect",
+    "admin_disconnect",
+    "admin_forget_token",
+    "admin_status",
+    "admin_set_two_factor",
+    "admin_search_directory",
+    "admin_principals",
+    "admin_add_principals",
+    "admin_remove_principals",
+    "admin_users",
+    "admin_reset",
+    "admin_unlock",
+    "admin_audit",
+    "admin_install_license",
+    "authenticator_list",
+    "authenticator_add_text",
+    "authenticator_add_manual",
+    "authenticator_scan_screen",
+    "authenticator_scan_image",
+    "authenticator_scan_clipboard",
+    "authenticator_import",
+    "authenticator_confirm",
+    "authenticator_discard",
+    "authenticator_next_hotp",
+    "authenticator_copy",
+    "authenticator_move",
+    "authenticator_delete",
+    "authenticator_cameras",
+    "authenticator_camera_start",
+    "authenticator_camera_stop",
+];
+
+fn main() {
+    let embedded = std::env::var_os("CARGO_FEATURE_CUSTOM_PROTOCOL").is_some();
+    let index = std::path::Path::new("../ui/dist/index.html");
+    println!("cargo:rerun-if-changed=../ui/dist/index.html");
+    if embedded && !index.exists() {
+        // A clear message instead of tauri-codegen's: the front end is built by npm, not cargo.
+        panic!("ui/dist/index.html is missing: build the front end first with scripts/build-app.sh (or `npm --prefix ui ci && npm --prefix ui run build`)");
+    }
+    let attributes = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+    tauri_build::try_build(attributes).expect("tauri build step");
+}

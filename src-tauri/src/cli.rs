@@ -1,0 +1,90 @@
+//! The command line of DESIGN.md: `code`, `scan`, `import` (the Authenticator mode's) and
+//! `loop-check` (the tester's). This module owns parsing and exit codes; each subcommand's
+//! work lives in its own module.
+//!
+//! Exit status: 0 on success, 1 when the work failed (the reason on stderr), 2 for a usage
+//! error (clap's) or a subcommand whose engine is not in this build yet, so scripts cannot
+//! mistake it for success.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod code;
+mod import;
+mod scan;
+
+#[derive(Parser)]
+#[command(
+    name = "twofold",
+    version,
+    about = "Twofold: two-factor authentication — the desktop authenticator and the portal's administration application",
+    long_about = "Without a subcommand, opens the Twofold window (Authenticator and Admin modes)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Print the current code of an otpauth:// URI.
+    Code {
+        /// The otpauth://totp/… or otpauth://hotp/… URI.
+        uri: String,
+        /// Compute the code at this Unix time instead of now.
+        #[arg(long, value_name = "UNIX")]
+        at: Option<u64>,
+    },
+    /// Print every otpauth URI found in QR codes in the images.
+    Scan {
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+    },
+    /// Read another authenticator app's export and add its accounts to the vault.
+    Import {
+        file: PathBuf,
+        /// Print the entries as otpauth URIs instead of adding them.
+        #[arg(long)]
+        dry_run: bool,
+        /// Read the password of an encrypted export from the first line of stdin (without
+        /// it, a terminal is asked).
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Drive the whole enroll-and-sign-in loop against a portal and report each step.
+    LoopCheck {
+        /// The portal's base URL (pages).
+        #[arg(long, value_name = "URL")]
+        portal: String,
+        /// The admin API's base URL.
+        #[arg(long, value_name = "URL")]
+        admin_url: String,
+        /// File holding the admin token.
+        #[arg(long, value_name = "F")]
+        admin_token_file: PathBuf,
+    },
+}
+
+/// Runs one subcommand; never opens a window.
+pub fn run(command: Command) -> ExitCode {
+    let (name, outcome) = match command {
+        Command::Code { uri, at } => ("code", code::run(&uri, at)),
+        Command::Scan { images } => ("scan", scan::run(&images)),
+        Command::Import { file, dry_run, password_stdin } => {
+            ("import", import::run(&file, dry_run, password_stdin))
+        }
+        Command::LoopCheck { .. } => {
+            eprintln!("twofold loop-check: not available in this build yet");
+            return ExitCode::from(2);
+        }
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("twofold {name}: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! Authenticator mode commands over [`Authenticator`]. Codes reach the UI, secrets never do:
+//! the only key that crosses is the one the user types into the add form, inbound.
+//!
+//! Image and export files arrive as the raw request body (the user picked them in the web
+//! view's file chooser), so the web side cannot name a path for Rust to read; an export's
+//! password comes percent-encoded in a request header.
+
+use tauri::ipc::{Channel, InvokeBody, Request};
+use tauri::State;
+use twofold_desktop::authenticator::AccountCode;
+use twofold_desktop::authenticator::*;
+
+type Mode<'a> = State<'a, Authenticator>;
+
+/// Header carrying an export's password (percent-encoded UTF-8).
+const PASSWORD_HEADER: &str = "x-twofold-password";
+
+#[tauri::command]
+pub async fn authenticator_list(mode: Mode<'_>) -> Result<CodeList, AuthError> {
+    mode.run(|a| a.list()).await
+}
+
+#[tauri::command]
+pub async fn authenticator_add_text(mode: Mode<'_>, text: String) -> Result<Offer, AuthError> {
+    mode.run(move |a| a.add_text(&text)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_add_manual(
+    mode: Mode<'_>,
+    entry: ManualEntry,
+) -> Result<AddedAccount, AuthError> {
+    mode.run(move |a| a.add_manual(&entry)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_scan_screen(mode: Mode<'_>) -> Result<Offer, AuthError> {
+    mode.run(|a| a.scan_screen()).await
+}
+
+#[tauri::command]
+pub async fn authenticator_scan_image(
+    mode: Mode<'_>,
+    request: Request<'_>,
+) -> Result<Offer, AuthError> {
+    let bytes = body(&request);
+    mode.run(move |a| a.scan_image(&bytes)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_scan_clipboard(mode: Mode<'_>) -> Result<Offer, AuthError> {
+    mode.run(|a| a.scan_clipboard()).await
+}
+
+#[tauri::command]
+pub async fn authenticator_import(
+    mode: Mode<'_>,
+    request: Request<'_>,
+) -> Result<Preview, AuthError> {
+    let (bytes, password) = (body(&request), password(&request));
+    mode.run(move |a| a.import(&bytes, password.as_deref().map(|p| p.as_str()))).await
+}
+
+#[tauri::command]
+pub async fn authenticator_confirm(
+    mode: Mode<'_>,
+    id: u64,
+    chosen: Vec<usize>,
+) -> Result<AddReport, AuthError> {
+    mode.run(move |a| a.confirm(id, &chosen)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_discard(mode: Mode<'_>, id: u64) -> Result<(), AuthError> {
+    mode.run(move |a| Ok(a.discard(id))).await
+}
+
+#[tauri::command]
+pub async fn authenticator_next_hotp(mode: Mode<'_>, id: String) -> Result<AccountCode, AuthError> {
+    mode.run(move |a| a.next_hotp(&id)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_copy(mode: Mode<'_>, id: String) -> Result<Copied, AuthError> {
+    mode.run(move |a| a.copy(&id)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_move(
+    mode: Mode<'_>,
+    id: String,
+    index: usize,
+) -> Result<CodeList, AuthError> {
+    mode.run(move |a| a.move_account(&id, index)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_delete(mode: Mode<'_>, id: String) -> Result<CodeList, AuthError> {
+    mode.run(move |a| a.delete(&id)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_cameras(mode: Mode<'_>) -> Result<Vec<CameraChoice>, AuthError> {
+    mode.run(|a| a.cameras()).await
+}
+
+#[tauri::command]
+pub async fn authenticator_camera_start(
+    mode: Mode<'_>,
+    index: u32,
+    events: Channel<CameraEvent>,
+) -> Result<(), AuthError> {
+    mode.run(move |a| a.camera_start(index, std::sync::Arc::new(move |e| drop(events.send(e)))))
+        .await
+}
+
+#[tauri::command]
+pub async fn authenticator_camera_stop(mode: Mode<'_>) -> Result<(), AuthError> {
+    mode.run(|a| Ok(a.camera_stop())).await
+}
+
+/// The raw bytes of a request body (a JSON body, from an old caller, counts as empty).
+fn body(request: &Request<'_>) -> Vec<u8> {
+    match request.body() {
+        InvokeBody::Raw(bytes) => bytes.clone(),
+        InvokeBody::Json(_) => Vec::new(),
+    }
+}
+
+/// The export password header, decoded; wiped when dropped.
+fn password(request: &Request<'_>) -> Option<zeroize::Zeroizing<String>> {
+    let value = request.headers().get(PASSWORD_HEADER)?.to_str().ok()?;
+    let decoded = percent_encoding::percent_decode_str(value).decode_utf8().ok()?;
+    Some(zeroize::Zeroizing::new(decoded.into_owned()))
+}

@@ -1,0 +1,64 @@
+//! The window: Tauri's builder with the app's state and commands. Everything the commands do
+//! is in `twofold-desktop`; this file only wires it.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use tauri::Manager;
+use twofold_desktop::connection::token_store::KeyringTokenStore;
+use twofold_desktop::AdminSession;
+
+use crate::commands::{admin, authenticator};
+
+pub fn run() -> anyhow::Result<()> {
+    tauri::Builder::default()
+        .setup(|app| {
+            let config_dir = app.path().app_config_dir()?;
+            app.manage(AdminSession::new(config_dir, Arc::new(KeyringTokenStore::new())));
+            // The same directory the CLI's `import` uses ($TWOFOLD_VAULT_DIR, else app_data_dir).
+            let vault_dir = twofold_desktop::authenticator::vault_dir()
+                .or_else(|_| app.path().app_data_dir())?;
+            app.manage(twofold_desktop::authenticator::Authenticator::new(
+                vault_dir,
+                Arc::new(twofold_vault::KeyringStore::new()),
+                Arc::new(twofold_desktop::authenticator::SystemClipboard::new()),
+            ));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            crate::commands::shell::app_start_mode,
+            admin::admin_connection,
+            admin::admin_connect,
+            admin::admin_disconnect,
+            admin::admin_forget_token,
+            admin::admin_status,
+            admin::admin_set_two_factor,
+            admin::admin_search_directory,
+            admin::admin_principals,
+            admin::admin_add_principals,
+            admin::admin_remove_principals,
+            admin::admin_users,
+            admin::admin_reset,
+            admin::admin_unlock,
+            admin::admin_audit,
+            admin::admin_install_license,
+            authenticator::authenticator_list,
+            authenticator::authenticator_add_text,
+            authenticator::authenticator_add_manual,
+            authenticator::authenticator_scan_screen,
+            authenticator::authenticator_scan_image,
+            authenticator::authenticator_scan_clipboard,
+            authenticator::authenticator_import,
+            authenticator::authenticator_confirm,
+            authenticator::authenticator_discard,
+            authenticator::authenticator_next_hotp,
+            authenticator::authenticator_copy,
+            authenticator::authenticator_move,
+            authenticator::authenticator_delete,
+            authenticator::authenticator_cameras,
+            authenticator::authenticator_camera_start,
+            authenticator::authenticator_camera_stop,
+        ])
+        .run(tauri::generate_context!())
+        .context("running the Twofold window")
+}

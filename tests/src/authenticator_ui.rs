@@ -1,0 +1,53 @@
+//! Driving the app's Authenticator mode: start it on an isolated vault, find an account's
+//! row, read the code it shows and check it against oathtool at the instants around the read.
+//! The scenarios are in `tests/authenticator_app.rs`.
+
+use std::path::Path;
+
+use crate::app::App;
+use crate::authenticator_tools::{oathtool_totp_between, OathParams};
+use crate::clock::now_unix;
+use crate::desktop_session::DesktopSession;
+
+/// The app, opened in Authenticator mode with its vault metadata in `vault_dir`, its window at
+/// the top-left corner of the screen (1120x760), so the rest of the screen is free for a QR.
+pub async fn start_authenticator(session: &DesktopSession, vault_dir: &Path) -> App {
+    let dir = vault_dir.to_string_lossy().into_owned();
+    let app =
+        App::start(session, &[("TWOFOLD_MODE", "authenticator"), ("TWOFOLD_VAULT_DIR", &dir)])
+            .await;
+    app.client.set_window_rect(0, 0, 1120, 760).await.expect("place the app window");
+    app.find("[data-testid=authenticator-screen]").await;
+    app
+}
+
+/// CSS for the row of `account` (the account name, exactly).
+pub fn row(account: &str) -> String {
+    format!(
+        "[data-testid=auth-row][data-account={}]",
+        serde_json::to_string(account).expect("json")
+    )
+}
+
+/// The code the row of `account` shows now, without spaces (waits until it shows one).
+pub async fn shown_code(app: &App, account: &str) -> String {
+    let css = format!("{} [data-testid=auth-code][data-code]", row(account));
+    app.find(&css).await;
+    app.attr(&css, "data-code").await.unwrap_or_default()
+}
+
+/// Reads the row's code and asserts oathtool gives the same code at an instant during the
+/// read (the UI moves to a new period within a second of it starting).
+pub async fn assert_code_is_oathtools(app: &App, account: &str, params: &OathParams<'_>) -> String {
+    let before = now_unix().saturating_sub(1);
+    let code = shown_code(app, account).await;
+    let grouped = app.text(&format!("{} [data-testid=auth-code]", row(account))).await;
+    let after = now_unix();
+    let expected = oathtool_totp_between(params, before, after);
+    assert!(
+        expected.contains(&code),
+        "{account}: the app shows {code}, oathtool gives {expected:?} between {before} and {after}"
+    );
+    assert_eq!(grouped.replace(' ', ""), code, "the grouped code is the same code");
+    code
+}

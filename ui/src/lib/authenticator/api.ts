@@ -1,0 +1,47 @@
+// The Authenticator mode's commands as typed functions. Every call goes to Rust
+// (twofold-desktop's `authenticator` module); files go as raw bytes, an export's password in a
+// percent-encoded header. Rejections are normalised to AuthError.
+
+import { Channel, invoke } from "@tauri-apps/api/core";
+import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, CodeList, ManualEntry, Offer, Preview } from "./types";
+
+export function toAuthError(thrown: unknown): AuthError {
+  if (thrown && typeof thrown === "object" && "kind" in thrown && typeof (thrown as { kind: unknown }).kind === "string") {
+    const e = thrown as { kind: string; message?: unknown; fields?: unknown };
+    return { kind: e.kind, message: typeof e.message === "string" ? e.message : "", fields: Array.isArray(e.fields) ? e.fields : [] };
+  }
+  const message = thrown instanceof Error ? thrown.message : typeof thrown === "string" ? thrown : JSON.stringify(thrown);
+  return { kind: "internal", message, fields: [] };
+}
+
+async function call<T>(command: string, args?: Parameters<typeof invoke>[1], options?: Parameters<typeof invoke>[2]): Promise<T> {
+  try {
+    return await invoke<T>(command, args, options);
+  } catch (e) {
+    throw toAuthError(e);
+  }
+}
+
+export const authenticatorApi = {
+  list: () => call<CodeList>("authenticator_list"),
+  addText: (text: string) => call<Offer>("authenticator_add_text", { text }),
+  addManual: (entry: ManualEntry) => call<AddedAccount>("authenticator_add_manual", { entry }),
+  scanScreen: () => call<Offer>("authenticator_scan_screen"),
+  scanImage: (bytes: Uint8Array) => call<Offer>("authenticator_scan_image", bytes),
+  scanClipboard: () => call<Offer>("authenticator_scan_clipboard"),
+  importFile: (bytes: Uint8Array, password: string | null) =>
+    call<Preview>("authenticator_import", bytes, password ? { headers: { "x-twofold-password": encodeURIComponent(password) } } : undefined),
+  confirm: (id: number, chosen: number[]) => call<AddReport>("authenticator_confirm", { id, chosen }),
+  discard: (id: number) => call<void>("authenticator_discard", { id }),
+  nextHotp: (id: string) => call<AccountCode>("authenticator_next_hotp", { id }),
+  copy: (id: string) => call<{ clear_after_secs: number }>("authenticator_copy", { id }),
+  move: (id: string, index: number) => call<CodeList>("authenticator_move", { id, index }),
+  remove: (id: string) => call<CodeList>("authenticator_delete", { id }),
+  cameras: () => call<CameraChoice[]>("authenticator_cameras"),
+  cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
+    const events = new Channel<CameraEvent>();
+    events.onmessage = onEvent;
+    return call<void>("authenticator_camera_start", { index, events });
+  },
+  cameraStop: () => call<void>("authenticator_camera_stop"),
+};
