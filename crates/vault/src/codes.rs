@@ -52,7 +52,7 @@ pub struct AccountCode {
 
 impl AccountCode {
     /// A row with its names filled in and every code field empty.
-    pub(crate) fn blank(account: &Account) -> AccountCode {
+    pub fn blank(account: &Account) -> AccountCode {
         let (kind, period, counter) = match account.kind {
             OtpKind::Totp { period } => (CodeKind::Totp, Some(period), None),
             OtpKind::Hotp { counter } => (CodeKind::Hotp, None, Some(counter)),

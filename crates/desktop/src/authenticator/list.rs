@@ -5,8 +5,7 @@
 //! Leaves out computing codes (the vault) and timers (the UI schedules from the wall clock).
 
 use serde::Serialize;
-use twofold_core::OtpKind;
-use twofold_vault::{Account, AccountCode, CodeKind};
+use twofold_vault::{Account, AccountCode};
 
 use super::error::AuthError;
 
@@ -25,28 +24,5 @@ pub struct CodeList {
 
 /// Rows with names and no codes, for when the keyring cannot be read.
 pub fn blank_rows(accounts: &[Account]) -> Vec<AccountCode> {
-    accounts
-        .iter()
-        .map(|a| {
-            let (kind, period, counter) = match a.kind {
-                OtpKind::Totp { period } => (CodeKind::Totp, Some(period), None),
-                OtpKind::Hotp { counter } => (CodeKind::Hotp, None, Some(counter)),
-                OtpKind::Steam { period } => (CodeKind::Steam, Some(period), None),
-            };
-            AccountCode {
-                id: a.id.clone(),
-                issuer: a.issuer.clone(),
-                account: a.account.clone(),
-                kind,
-                code: None,
-                grouped: None,
-                period,
-                seconds_left: None,
-                next_code: None,
-                next_grouped: None,
-                counter,
-                problem: None,
-            }
-        })
-        .collect()
+    accounts.iter().map(AccountCode::blank).collect()
 }
