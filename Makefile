@@ -17,7 +17,7 @@ tools: deps
 	@scripts/install-tauri-driver.sh
 
 build: deps
-	scripts/build-app.sh
+	scripts/build-app.sh --ui-only
 	$(CARGO) build --workspace --bins
 
 run: build
