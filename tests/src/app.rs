@@ -164,23 +164,12 @@ impl App {
 
     /// Waits for two animation frames, so a screenshot shows the current DOM.
     pub async fn settle(&self) {
-        self.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                vec![],
-            )
-            .await
-            .expect("wait for two animation frames");
+        crate::artifacts::settle(&self.client).await;
     }
 
     /// Saves the window's content as `artifacts/NAME.png` and returns the path.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
-        self.settle().await;
-        let png = self.client.screenshot().await.expect("app screenshot");
-        let path = crate::artifacts::artifact_path(&format!("{name}.png"));
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        path
+        crate::artifacts::screenshot(&self.client, name).await
     }
 
     /// Where tauri-driver logs to.

@@ -151,23 +151,12 @@ impl Browser {
     /// Waits for two animation frames, so that a screenshot shows the current DOM rather than
     /// the previous frame.
     pub async fn settle(&self) {
-        self.client
-            .execute_async(
-                "const done = arguments[arguments.length - 1];\
-                 requestAnimationFrame(() => requestAnimationFrame(() => done(true)));",
-                vec![],
-            )
-            .await
-            .expect("wait for two animation frames");
+        crate::artifacts::settle(&self.client).await;
     }
 
     /// Saves a screenshot of the viewport as `artifacts/NAME.png` and returns its path.
     pub async fn save_screenshot(&self, name: &str) -> PathBuf {
-        self.settle().await;
-        let png = self.client.screenshot().await.expect("page screenshot");
-        let path = crate::artifacts::artifact_path(&format!("{name}.png"));
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("write {}: {e}", path.display()));
-        path
+        crate::artifacts::screenshot(&self.client, name).await
     }
 
     /// The PNG of the element matching `css`, as the browser rendered it.
