@@ -7,6 +7,7 @@
 //! network, no OS randomness (an RNG is passed in). Persistence, HTTP and UI live in the
 //! other crates and call in here, so the rules are written and tested once.
 
+pub mod data_dir;
 pub mod enrollment;
 pub mod import;
 pub mod license;

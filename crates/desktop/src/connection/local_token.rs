@@ -4,25 +4,22 @@
 //! The portal writes its token to `DIR/admin.token` (mode 0600) in its data directory. The
 //! places looked at, in order:
 //! 1. `$TWOFOLD_DATA/admin.token` — the variable the portal's CLI itself reads for `--data`;
-//! 2. `$XDG_DATA_HOME/twofold-portal/admin.token` (`~/.local/share/twofold-portal`) — a portal
-//!    run by this user;
+//! 2. `$XDG_DATA_HOME/twofold-portal/admin.token` (`~/.local/share/twofold-portal`) — the
+//!    default data directory of a portal run by this user ([`twofold_core::data_dir`]);
 //! 3. `/var/lib/twofold-portal/admin.token` — a portal run as a system service.
 //!
 //! Only used for a loopback admin URL: a token found here belongs to this machine's portal
 //! and must not be sent anywhere else. A file that is unreadable (not the portal's user) is
 //! skipped; the admin then pastes the token.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+
+use twofold_core::data_dir::{self, DATA_ENV};
 
 use zeroize::Zeroizing;
 
 /// Name of the token file inside a portal data directory.
 pub const TOKEN_FILE: &str = "admin.token";
-/// Environment variable naming the portal's data directory (shared with the portal CLI).
-pub const DATA_ENV: &str = "TWOFOLD_DATA";
-/// Data directory of a system-wide portal.
-pub const SYSTEM_DATA_DIR: &str = "/var/lib/twofold-portal";
-
 /// A token read from a file, and which file.
 pub struct LocalToken {
     pub path: PathBuf,
@@ -31,19 +28,13 @@ pub struct LocalToken {
 
 /// The candidate token files, in the order they are tried, for the given environment.
 pub fn candidate_paths(env: &dyn Fn(&str) -> Option<String>) -> Vec<PathBuf> {
-    let mut out = Vec::new();
+    let mut dirs = Vec::new();
     if let Some(dir) = env(DATA_ENV).filter(|d| !d.trim().is_empty()) {
-        out.push(PathBuf::from(dir).join(TOKEN_FILE));
+        dirs.push(PathBuf::from(dir));
     }
-    let data_home = env("XDG_DATA_HOME")
-        .filter(|d| Path::new(d).is_absolute())
-        .map(PathBuf::from)
-        .or_else(|| env("HOME").map(|h| PathBuf::from(h).join(".local/share")));
-    if let Some(data_home) = data_home {
-        out.push(data_home.join("twofold-portal").join(TOKEN_FILE));
-    }
-    out.push(Path::new(SYSTEM_DATA_DIR).join(TOKEN_FILE));
-    out
+    dirs.extend(data_dir::user_data_dir(env));
+    dirs.push(PathBuf::from(data_dir::SYSTEM_DATA_DIR));
+    dirs.into_iter().map(|dir| dir.join(TOKEN_FILE)).collect()
 }
 
 /// Every readable, plausible token among `paths`, in order.

@@ -10,6 +10,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use twofold_core::data_dir::default_data_dir;
 use twofold_store::SqliteStore;
 
 #[derive(Parser)]
@@ -19,7 +20,9 @@ use twofold_store::SqliteStore;
     about = "Twofold portal: two-factor sign-in for a remote-desktop web portal"
 )]
 pub struct Cli {
-    /// The portal's data directory (database, key file, admin token).
+    /// The portal's data directory (database, key file, admin token). Default:
+    /// $XDG_DATA_HOME/twofold-portal (~/.local/share/twofold-portal), where the desktop app
+    /// on this machine looks for the admin token by itself.
     #[arg(long, global = true, env = "TWOFOLD_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
     #[command(subcommand)]
@@ -68,8 +71,23 @@ pub enum Command {
 }
 
 fn open_store(data: Option<&PathBuf>) -> anyhow::Result<SqliteStore> {
-    let dir = data.context("no data directory: pass --data DIR (or set TWOFOLD_DATA)")?;
-    SqliteStore::open(dir).with_context(|| format!("opening the data directory {}", dir.display()))
+    let dir = match data {
+        Some(dir) => dir.clone(),
+        None => {
+            let dir = default_data_dir(&|name| std::env::var(name).ok());
+            // Only the default's parents are created: a mistyped --data must not grow a tree.
+            if let Some(parent) = dir.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            eprintln!(
+                "twofold-portal: data directory {} (choose another with --data)",
+                dir.display()
+            );
+            dir
+        }
+    };
+    SqliteStore::open(&dir).with_context(|| format!("opening the data directory {}", dir.display()))
 }
 
 pub fn run(cli: Cli) -> anyhow::Result<()> {
