@@ -6,7 +6,6 @@
 /// cannot call it: add new commands (e.g. the Authenticator mode's) to this list and to the
 /// capability of the window that needs them.
 const COMMANDS: &[&str] = &[
-    "app_start_mode",
     "admin_connection",
     "admin_connect",
     "admin_disconnect",

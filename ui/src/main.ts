@@ -3,6 +3,8 @@ import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
 
+performance.mark("twofold:script");
+
 const target = document.getElementById("app");
 if (!target) throw new Error("#app is missing from index.html");
 export default mount(App, { target });

@@ -3,4 +3,3 @@
 
 pub mod admin;
 pub mod authenticator;
-pub mod shell;

@@ -23,7 +23,11 @@ export const admin = $state({
  *  token found locally or in the keyring; the Connection screen shows what went wrong. */
 export async function start(): Promise<void> {
   try {
+    // The marks place each start-up step on the page's timeline for the start-up benchmark
+    // (tests/tests/admin_app_bench.rs); they cost nothing otherwise.
+    performance.mark("twofold:admin-start");
     const info = await adminApi.connection();
+    performance.mark("twofold:admin-connection-info");
     admin.info = info;
     if (info.connected) {
       admin.phase = "connected";
@@ -41,7 +45,9 @@ export async function connect(url: string, token: string | null): Promise<void> 
   admin.error = null;
   try {
     admin.info = await adminApi.connect(url, token);
+    performance.mark("twofold:admin-connected");
     admin.status = await adminApi.status();
+    performance.mark("twofold:admin-status");
     admin.phase = "connected";
     admin.generation++;
   } catch (e) {
