@@ -15,6 +15,13 @@ use twofold_desktop::AdminSession;
 use crate::commands::{admin, authenticator};
 
 pub fn run() -> anyhow::Result<()> {
+    // WebKitGTK's DMA-BUF renderer keeps ~70 MB of extra buffers (docs/BENCHMARKS.md) and shows
+    // blank windows on some GPU drivers; a small window of text and codes needs neither. A
+    // value the user set is kept. Called before any thread exists, so setting it is sound.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
+        std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
+    }
     tauri::Builder::default()
         .setup(|app| {
             let config_dir = app.path().app_config_dir()?;

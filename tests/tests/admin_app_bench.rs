@@ -169,7 +169,6 @@ async fn admin_bench_start_memory_and_picker_search() {
         ("TWOFOLD_ADMIN_URL", portal.admin_base.as_str()),
         ("TWOFOLD_DATA", data.as_str()),
         ("TWOFOLD_MODE", "admin"),
-        ("WEBKIT_DISABLE_DMABUF_RENDERER", "1"),
     ];
 
     // Start → live status, three runs (the first pays cold caches).
@@ -270,7 +269,6 @@ async fn admin_bench_start_memory_and_picker_search() {
         };
         let mut cmd = Command::new(bin);
         cmd.envs(session.env())
-            .env("WEBKIT_DISABLE_DMABUF_RENDERER", "1")
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null());
         let mut child = ChildGuard::spawn(peer, &mut cmd);
