@@ -235,3 +235,49 @@ async fn the_portal_pages_port_is_not_mistaken_for_the_admin_api() {
     let err = pages.status().await.expect_err("pages listener has no admin API");
     assert!(matches!(err, AdminError::BadResponse { .. }), "{err:?}");
 }
+
+/// Two admins adding principals at the same moment, against the evaluation's seat limit:
+/// the check and the write are one transaction, so exactly the allowed number get in, every
+/// refusal is the seat-limit answer, and nothing is listed twice or lost.
+#[tokio::test]
+async fn two_admins_adding_at_once_never_exceed_the_seats_or_corrupt_the_list() {
+    let portal = Portal::start().await;
+    let names: Vec<String> = (0..12).map(|i| format!("user{i:02}")).collect();
+    for name in &names {
+        add_user(&portal, name);
+    }
+    let (first, second) = (client(&portal), client(&portal));
+    let evens: Vec<&String> = names.iter().step_by(2).collect();
+    let odds: Vec<&String> = names.iter().skip(1).step_by(2).collect();
+    let add_each = |admin: AdminClient, own: Vec<&String>| {
+        let own: Vec<String> = own.into_iter().cloned().collect();
+        async move {
+            let mut results = Vec::new();
+            for name in own {
+                let result = admin.add_principals(&[Principal::User(name.clone())]).await;
+                results.push((name, result));
+            }
+            results
+        }
+    };
+    let (a, b) = tokio::join!(add_each(first, evens), add_each(second, odds));
+
+    let mut accepted = Vec::new();
+    for (name, result) in a.into_iter().chain(b) {
+        match result {
+            Ok(_) => accepted.push(name),
+            Err(AdminError::Server { status, .. }) if (400..500).contains(&status) => {}
+            Err(other) => panic!("adding {name} failed in an unexpected way: {other:?}"),
+        }
+    }
+    let seats = twofold_core::EVALUATION_SEATS as usize;
+    assert_eq!(accepted.len(), seats, "accepted {accepted:?}");
+
+    let listed = client(&portal).principals().await.expect("principals");
+    let mut listed: Vec<String> = listed.into_iter().map(|p| p.name).collect();
+    listed.sort();
+    accepted.sort();
+    assert_eq!(listed, accepted, "the list is exactly what was accepted, once each");
+    let status = client(&portal).status().await.expect("status");
+    assert_eq!(status.counts.principals as usize, seats);
+}
