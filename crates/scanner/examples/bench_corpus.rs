@@ -1,7 +1,8 @@
 //! Scanner benchmark (run by `scripts/bench-scanner.sh`, release build): decode rate per
 //! corpus folder with both efforts, decode time per image, the cost of a 1280x720 frame with
-//! no code, screen capture + decode (when DISPLAY is set), and zbarimg on the same files for
-//! comparison. Prints a report; asserts nothing (timings are never test assertions).
+//! no code, screen capture and decode timed apart with our X11 capture and with xcap (when
+//! DISPLAY is set), and zbarimg on the same files for comparison. Prints a report; asserts
+//! nothing (timings are never test assertions).
 //!
 //! Usage: bench_corpus [CORPUS_DIR]   (default ../shared/corpus/qr-photos from the workspace)
 
@@ -11,7 +12,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use twofold_scanner::{
-    capture_screens, decode, load_image_file, DecodeEffort, LumaFrame, THOROUGH_PASSES,
+    capture_screens_with, decode, decode_screens, load_image_file, DecodeEffort, LumaFrame,
+    ScreenBackend, THOROUGH_PASSES,
 };
 
 #[derive(Default)]
@@ -110,36 +112,51 @@ fn main() {
     }
     println!();
 
-    println!("## Screen capture + decode (all monitors)");
+    println!("## 1920x1080 frame with no QR code, as the screen scan decodes it (5 runs)");
+    let blank = scene(1920, 1080);
+    let mut no_code = time_runs(5, || decode_screens(std::slice::from_ref(&blank)));
+    println!("textured scene: Fast then Thorough retries {}", stats(&mut no_code));
+    println!();
+
+    println!("## Screen capture + decode (all monitors, 20 runs)");
     if std::env::var_os("DISPLAY").is_none() {
         println!("skipped: DISPLAY is not set (the script runs this part under Xvfb)");
         return;
     }
-    let mut capture = Vec::new();
-    let mut total = Vec::new();
-    let mut found = 0;
-    for _ in 0..20 {
-        let t = Instant::now();
-        let frames = match capture_screens() {
-            Ok(f) => f,
-            Err(e) => {
-                println!("capture failed: {e}");
-                return;
-            }
-        };
-        capture.push(t.elapsed());
-        let codes: Vec<String> =
-            frames.iter().flat_map(|f| decode(f, DecodeEffort::Thorough)).collect();
-        total.push(t.elapsed());
-        found += !codes.is_empty() as usize;
+    for (name, backend) in
+        [("auto (X11 on X11 sessions)", ScreenBackend::Auto), ("xcap", ScreenBackend::Xcap)]
+    {
+        let mut capture = Vec::new();
+        let mut decoding = Vec::new();
+        let mut total = Vec::new();
+        let mut found = 0;
+        let mut size = String::new();
+        for _ in 0..20 {
+            let t = Instant::now();
+            let frames = match capture_screens_with(backend) {
+                Ok(f) => f,
+                Err(e) => {
+                    println!("{name}: capture failed: {e}");
+                    break;
+                }
+            };
+            let captured = t.elapsed();
+            let codes = decode_screens(&frames);
+            total.push(t.elapsed());
+            capture.push(captured);
+            decoding.push(t.elapsed() - captured);
+            found += !codes.is_empty() as usize;
+            size = frames
+                .iter()
+                .map(|f| format!("{}x{}", f.width(), f.height()))
+                .collect::<Vec<_>>()
+                .join(" + ");
+        }
+        println!("{name}: screen {size}, code found in {found}/{} captures", total.len());
+        println!("  capture only:     {}", stats(&mut capture));
+        println!("  decode only:      {}", stats(&mut decoding));
+        println!("  capture + decode: {}", stats(&mut total));
     }
-    let size = capture_screens()
-        .ok()
-        .and_then(|f| f.first().map(|f| format!("{}x{}", f.width(), f.height())))
-        .unwrap_or_default();
-    println!("screen {size}, code found in {found}/20 captures");
-    println!("capture only:       {}", stats(&mut capture));
-    println!("capture + Thorough: {}", stats(&mut total));
 }
 
 fn zbar_finds(image: &Path, expected: &str) -> bool {

@@ -124,6 +124,18 @@ pub fn decode(frame: &LumaFrame, effort: DecodeEffort) -> Vec<String> {
     Vec::new()
 }
 
+/// The Thorough passes that [`DecodeEffort::Fast`] does not already run: what a caller that
+/// tried Fast on several frames first runs next, without repeating work.
+pub(crate) fn decode_thorough_retries(frame: &LumaFrame) -> Vec<String> {
+    for p in THOROUGH_PASSES.iter().filter(|p| !FAST_PASSES.contains(p)) {
+        let found = run_pass(frame, p);
+        if !found.is_empty() {
+            return found;
+        }
+    }
+    Vec::new()
+}
+
 /// Runs one pass. Public (hidden) so the benchmark can measure what each pass contributes.
 #[doc(hidden)]
 pub fn run_pass(frame: &LumaFrame, p: &Pass) -> Vec<String> {

@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | image file / bytes (PNG, JPEG, WebP, GIF) | [`scan_file`], [`scan_image_bytes`] | Thorough |
 //! | clipboard image | [`scan_clipboard`] | Thorough |
-//! | every monitor | [`scan_screen`] | Thorough |
+//! | every monitor | [`scan_screen`] | Fast on every monitor, then Thorough |
 //! | webcam stream | [`camera::list`], [`camera::CameraScan::start`] | Fast, per frame |
 //! | a frame you already have | [`decode`] with [`DecodeEffort`] | either |
 //!
@@ -21,6 +21,8 @@ mod error;
 mod frame;
 mod image_source;
 mod screen;
+#[cfg(target_os = "linux")]
+mod x11;
 
 pub use clipboard::{clipboard_frame, scan_clipboard};
 pub use decode::{decode, DecodeEffort};
@@ -34,3 +36,8 @@ pub use image_source::{
     MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE,
 };
 pub use screen::{capture_screens, scan_screen};
+// For the benchmark and tests; not a stable API.
+#[doc(hidden)]
+pub use frame::Pixel32;
+#[doc(hidden)]
+pub use screen::{capture_screens_with, decode_screens, ScreenBackend};
