@@ -126,7 +126,7 @@ fn run(
     index: u32,
     stop: Arc<AtomicBool>,
     opened: mpsc::Sender<Result<(), ScanError>>,
-    mut on_frame: impl FnMut(&LumaFrame),
+    on_frame: impl FnMut(&LumaFrame),
     on_code: impl FnOnce(Vec<String>),
 ) -> Result<(), ScanError> {
     let mut camera = match open(index) {
@@ -137,39 +137,44 @@ fn run(
         }
     };
     let _ = opened.send(Ok(()));
-    let mut on_code = Some(on_code);
-    let mut result = Ok(());
-    while !stop.load(Ordering::SeqCst) {
-        let frame = match camera.frame().and_then(|b| b.decode_image::<LumaFormat>()) {
-            Ok(img) => {
-                let (w, h) = img.dimensions();
-                match LumaFrame::new(w, h, img.into_raw()) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        result = Err(e);
-                        break;
-                    }
-                }
-            }
-            Err(e) => {
-                result = Err(map_error(e));
-                break;
-            }
-        };
-        on_frame(&frame);
-        let codes = decode(&frame, DecodeEffort::Fast);
-        if !codes.is_empty() {
-            if let Some(f) = on_code.take() {
-                f(codes);
-            }
-            break;
-        }
-    }
+    let result = scan_frames(
+        || {
+            let image =
+                camera.frame().and_then(|b| b.decode_image::<LumaFormat>()).map_err(map_error)?;
+            let (w, h) = image.dimensions();
+            LumaFrame::new(w, h, image.into_raw())
+        },
+        &stop,
+        on_frame,
+        on_code,
+    );
     // nokhwa's Drop for Camera unwraps stop_stream(); stop it ourselves first so a failing
     // stop is an ignored error here rather than a panic in drop.
     let _ = camera.stop_stream();
     let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| drop(camera)));
     result
+}
+
+/// The scan loop, apart from the camera so it can be checked with known frames: each frame
+/// goes to the preview, then to the Fast decoder; the first frame with a code hands its texts
+/// to `on_code` and ends the loop. A frame error ends it with that error; `stop` ends it
+/// between frames.
+fn scan_frames(
+    mut next_frame: impl FnMut() -> Result<LumaFrame, ScanError>,
+    stop: &AtomicBool,
+    mut on_frame: impl FnMut(&LumaFrame),
+    on_code: impl FnOnce(Vec<String>),
+) -> Result<(), ScanError> {
+    while !stop.load(Ordering::SeqCst) {
+        let frame = next_frame()?;
+        on_frame(&frame);
+        let codes = decode(&frame, DecodeEffort::Fast);
+        if !codes.is_empty() {
+            on_code(codes);
+            return Ok(());
+        }
+    }
+    Ok(())
 }
 
 fn open(index: u32) -> Result<Camera, ScanError> {
@@ -207,5 +212,62 @@ fn map_error(e: NokhwaError) -> ScanError {
         ScanError::NoCamera
     } else {
         ScanError::Camera(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TEXT: &str = "otpauth://totp/Webcam:alice?secret=JBSWY3DPEHPK3PXP&issuer=Webcam";
+
+    fn blank() -> LumaFrame {
+        LumaFrame::new(320, 240, vec![200; 320 * 240]).unwrap()
+    }
+
+    fn with_code() -> LumaFrame {
+        let qr = qrcode::QrCode::new(TEXT.as_bytes()).unwrap();
+        let img = qr.render::<image::Luma<u8>>().quiet_zone(true).module_dimensions(4, 4).build();
+        let (w, h) = img.dimensions();
+        LumaFrame::new(w, h, img.into_raw()).unwrap()
+    }
+
+    /// Feeds `frames` in order, then fails as an unplugged camera would.
+    fn feed(frames: Vec<LumaFrame>) -> impl FnMut() -> Result<LumaFrame, ScanError> {
+        let mut frames = frames.into_iter();
+        move || frames.next().ok_or(ScanError::Camera("unplugged".into()))
+    }
+
+    #[test]
+    fn every_frame_is_previewed_and_the_scan_stops_at_the_first_code() {
+        let stop = AtomicBool::new(false);
+        let (mut previewed, mut found) = (0, Vec::new());
+        let result = scan_frames(
+            feed(vec![blank(), blank(), with_code(), with_code(), blank()]),
+            &stop,
+            |_| previewed += 1,
+            |texts| found.push(texts),
+        );
+        assert!(result.is_ok(), "{result:?}");
+        assert_eq!(previewed, 3, "frames after the code are not read");
+        assert_eq!(found, vec![vec![TEXT.to_string()]], "the code is handed over once");
+    }
+
+    #[test]
+    fn a_camera_error_ends_the_scan_with_that_error_and_no_code() {
+        let stop = AtomicBool::new(false);
+        let mut found = 0;
+        let result = scan_frames(feed(vec![blank()]), &stop, |_| {}, |_| found += 1);
+        assert!(matches!(result, Err(ScanError::Camera(ref m)) if m == "unplugged"), "{result:?}");
+        assert_eq!(found, 0);
+    }
+
+    #[test]
+    fn a_stop_request_ends_the_scan_before_the_next_frame() {
+        let stop = AtomicBool::new(true);
+        let mut previewed = 0;
+        let result = scan_frames(feed(vec![with_code()]), &stop, |_| previewed += 1, |_| {});
+        assert!(result.is_ok());
+        assert_eq!(previewed, 0);
     }
 }
