@@ -26,4 +26,4 @@ fi
 cargo build -p twofold-portal
 export TWOFOLD_APP_BIN="$PWD/target/$profile/twofold"
 export TWOFOLD_PORTAL_BIN="$PWD/target/debug/twofold-portal"
-cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|processes|picker rows|otpclient|keepassxc|test )'
+cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|picker rows|otpclient|keepassxc|test )'
