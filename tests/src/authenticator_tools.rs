@@ -1,7 +1,9 @@
 //! What the Authenticator-mode tests need besides the app: `oathtool` for every algorithm,
-//! digit count and period (and HOTP), QR PNGs from `qrencode`, an image shown on the test
-//! display with ImageMagick's `display` (to scan from the screen), the X clipboard read with
-//! `xclip`, the importer fixtures, and the `twofold` CLI run with an isolated vault.
+//! digit count and period (and HOTP), QR PNGs from `qrencode`, images put together with
+//! ImageMagick (two QR codes side by side, a picture without one) and a huge PNG written row by
+//! row, an image shown on the test display with ImageMagick's `display` (to scan from the
+//! screen), the X clipboard read and offered with `xclip`, the importer fixtures, the vault's
+//! metadata file, and the `twofold` CLI run with an isolated vault.
 //! The checks themselves are the tests'.
 
 use std::io::Write;
@@ -12,7 +14,7 @@ use crate::desktop_session::DesktopSession;
 use crate::process::ChildGuard;
 
 /// The tools these helpers run (for [`crate::tools_present`]).
-pub const AUTHENTICATOR_TOOLS: &[&str] = &["oathtool", "qrencode", "display", "xclip"];
+pub const AUTHENTICATOR_TOOLS: &[&str] = &["oathtool", "qrencode", "display", "xclip", "xwininfo"];
 
 /// One account's parameters, as oathtool takes them.
 #[derive(Clone, Debug)]
@@ -159,4 +161,135 @@ pub fn twofold_cli(args: &[&str], env: &[(&str, &str)], stdin: Option<&str>) -> 
     }
     drop(input);
     child.wait_with_output().expect("wait for twofold")
+}
+
+/// ImageMagick's `convert`. Debian's is `/usr/bin/convert`; a `convert` earlier on PATH may be
+/// a stand-in that is not ImageMagick (see TESTING-NOTES).
+fn imagemagick_convert() -> PathBuf {
+    let debian = PathBuf::from("/usr/bin/convert");
+    if debian.is_file() {
+        return debian;
+    }
+    crate::tools::find_program("convert").expect("ImageMagick's convert (package imagemagick)")
+}
+
+fn run_convert(args: &[&std::ffi::OsStr]) {
+    let out = Command::new(imagemagick_convert()).args(args).output().expect("run convert");
+    assert!(out.status.success(), "convert {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// `left` and `right` side by side in one PNG (`convert LEFT RIGHT +append OUT`), the way a
+/// page showing two QR codes looks in a screenshot.
+pub fn side_by_side(left: &Path, right: &Path, out: &Path) {
+    run_convert(&[left.as_os_str(), right.as_os_str(), "+append".as_ref(), out.as_os_str()]);
+}
+
+/// A 640x400 picture with no QR code in it (a gradient with a few shapes), as a PNG.
+pub fn picture_without_qr(out: &Path) {
+    run_convert(&[
+        "-size".as_ref(),
+        "640x400".as_ref(),
+        "gradient:#cfe3ff-#1d3b6b".as_ref(),
+        "-fill".as_ref(),
+        "#f4b400".as_ref(),
+        "-draw".as_ref(),
+        "circle 180,200 260,200".as_ref(),
+        "-fill".as_ref(),
+        "white".as_ref(),
+        "-draw".as_ref(),
+        "rectangle 360,120 560,280".as_ref(),
+        out.as_os_str(),
+    ]);
+}
+
+/// A valid, all-white PNG of `width` x `height` pixels (1-bit grayscale), written one row at a
+/// time, so even 20000x20000 costs a few kilobytes of memory and about 50 KB on disk.
+pub fn blank_png(path: &Path, width: u32, height: u32) {
+    let file = std::fs::File::create(path).expect("create png");
+    let mut encoder = png::Encoder::new(std::io::BufWriter::new(file), width, height);
+    encoder.set_color(png::ColorType::Grayscale);
+    encoder.set_depth(png::BitDepth::One);
+    let mut writer = encoder.write_header().expect("png header");
+    let mut rows = writer.stream_writer().expect("png stream");
+    let row = vec![0xFF_u8; width.div_ceil(8) as usize];
+    for _ in 0..height {
+        rows.write_all(&row).expect("png row");
+    }
+    rows.finish().expect("finish png");
+}
+
+/// Something offered on the test display's CLIPBOARD selection by `xclip`, for as long as this
+/// value lives (on X11 the owner must stay alive to hand the data over when the app asks).
+pub struct ClipboardOffer {
+    _xclip: ChildGuard,
+    _file: Option<tempfile::NamedTempFile>,
+}
+
+impl ClipboardOffer {
+    /// A PNG image (target `image/png`), as a browser's "Copy image" offers it.
+    pub fn image(session: &DesktopSession, png: &Path) -> ClipboardOffer {
+        ClipboardOffer::start(session, png, "image/png", None)
+    }
+
+    /// Plain text (target `UTF8_STRING`).
+    pub fn text(session: &DesktopSession, text: &str) -> ClipboardOffer {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        file.write_all(text.as_bytes()).expect("write text");
+        let path = file.path().to_path_buf();
+        ClipboardOffer::start(session, &path, "UTF8_STRING", Some(file))
+    }
+
+    fn start(
+        session: &DesktopSession,
+        file: &Path,
+        target: &str,
+        keep: Option<tempfile::NamedTempFile>,
+    ) -> ClipboardOffer {
+        let mut cmd = Command::new("xclip");
+        // -quiet keeps xclip in the foreground (it would otherwise fork away from the guard).
+        cmd.args(["-quiet", "-selection", "clipboard", "-t", target, "-i"])
+            .arg(file)
+            .envs(session.env())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut guard = ChildGuard::spawn("xclip", &mut cmd);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let targets = Command::new("timeout")
+                .args(["5", "xclip", "-o", "-selection", "clipboard", "-t", "TARGETS"])
+                .envs(session.env())
+                .stdin(Stdio::null())
+                .output()
+                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+                .unwrap_or_default();
+            if targets.lines().any(|t| t.trim() == target) {
+                break;
+            }
+            if let Some(status) = guard.exited() {
+                panic!("xclip exited ({status}) before offering {target}");
+            }
+            assert!(std::time::Instant::now() < deadline, "the clipboard never offered {target}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        ClipboardOffer { _xclip: guard, _file: keep }
+    }
+}
+
+/// Rows in the vault's account table (`TWOFOLD_VAULT_DIR/accounts.sqlite3`), read beside the
+/// running app: what is really stored, whatever the screen shows.
+pub fn stored_accounts(vault_dir: &Path) -> i64 {
+    let path = vault_dir.join("accounts.sqlite3");
+    if !path.exists() {
+        return 0;
+    }
+    let conn = rusqlite::Connection::open(&path).expect("open the vault database");
+    conn.busy_timeout(std::time::Duration::from_secs(5)).expect("busy timeout");
+    conn.query_row("SELECT count(*) FROM accounts", [], |row| row.get(0)).expect("count accounts")
+}
+
+/// How many keyring items Twofold has in this session (`secret-tool search --all service
+/// twofold`; secret-tool prints one `label = …` line per item, also for locked ones).
+pub fn keyring_item_count(session: &DesktopSession) -> usize {
+    session.keyring_search("twofold").lines().filter(|l| l.starts_with("label = ")).count()
 }

@@ -17,8 +17,9 @@ pub const SESSION_TOOLS: &[&str] =
     &["Xvfb", "dbus-daemon", "dbus-send", "gnome-keyring-daemon", "secret-tool"];
 
 const START_TIMEOUT: Duration = Duration::from_secs(20);
-/// The password of the test keyring (it protects nothing real).
-const KEYRING_PASSWORD: &str = "twofold-test-keyring";
+/// The password of the test keyring (it protects nothing real; the locked-keyring test types
+/// it into the unlock prompt).
+pub const KEYRING_PASSWORD: &str = "twofold-test-keyring";
 
 pub struct DesktopSession {
     /// `:N`, for `DISPLAY`.

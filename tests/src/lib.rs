@@ -17,6 +17,7 @@ pub use portal::{portal_binary, ApiResponse, Portal};
 pub use tools::{oathtool_totp, tools_present, zbar_decode};
 pub use web::{Page, WebClient};
 pub mod app;
+pub mod authenticator_keyring;
 pub mod authenticator_tools;
 pub mod authenticator_ui;
 pub mod desktop_session;

@@ -1,22 +1,37 @@
 //! The desktop app's Authenticator mode end to end: the real `twofold` binary under a private
 //! Xvfb desktop (its own D-Bus and unlocked gnome-keyring), driven through tauri-driver and
 //! WebKitWebDriver. Accounts are added the ways a user adds them — a pasted link, typed by
-//! hand, a QR code shown on the screen, an export file — and every code on screen is checked
-//! against oathtool; secrets are checked to be in the keyring and not in the data directory.
+//! hand, a QR code shown on the screen, an image on the clipboard, an image file (one or two
+//! QR codes), an export file — and every code on screen is checked against oathtool; secrets
+//! are checked to be in the keyring and not in the data directory. Also: images and clipboard
+//! contents that hold no code change nothing, the manual order survives a restart, and a locked
+//! keyring (with gnome-keyring's real unlock prompt) is explained, writes nothing, never hangs
+//! the app, and adding works once it is unlocked.
 //! Screenshots land in `tests/artifacts/authenticator-*.png`.
+
+// `ONE_APP` is a std Mutex held across awaits on purpose: each #[tokio::test] has its own
+// runtime on its own thread, and the guard only makes those threads take turns.
+#![allow(clippy::await_holding_lock)]
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
+use fantoccini::actions::{InputSource, MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
 use fantoccini::Locator;
 use twofold_e2e::app::{App, APP_TOOLS};
 use twofold_e2e::artifacts::artifact_path;
+use twofold_e2e::authenticator_keyring::{
+    allow_unlock_prompts, display_screenshot, lock_login_collection, UnlockPrompt,
+    KEYRING_PROMPT_TOOLS,
+};
 use twofold_e2e::authenticator_tools::{
-    clipboard_text, expected_imports, import_fixture, oathtool_hotp, oathtool_totp_between, qr_png,
-    OathParams, ShownImage, AUTHENTICATOR_TOOLS,
+    blank_png, clipboard_text, expected_imports, import_fixture, keyring_item_count, oathtool_hotp,
+    oathtool_totp_between, picture_without_qr, qr_png, side_by_side, stored_accounts,
+    ClipboardOffer, OathParams, ShownImage, AUTHENTICATOR_TOOLS,
 };
 use twofold_e2e::authenticator_ui::{
-    assert_code_is_oathtools, row, shown_code, start_authenticator,
+    assert_code_is_oathtools, row, screenshot, shown_code, start_authenticator,
 };
 use twofold_e2e::clock::now_unix;
 use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
@@ -81,11 +96,11 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
     let vault = tempfile::tempdir().expect("vault dir");
     let app = start_authenticator(&session, vault.path()).await;
     app.find("[data-testid=auth-empty]").await;
-    println!("empty: {}", app.screenshot("authenticator-empty").await.display());
+    println!("empty: {}", screenshot(&app, "authenticator-empty").await.display());
 
     // Not a link, then a link with a bad key: each says what is wrong and adds nothing.
     app.click("[data-testid=auth-add-menu]").await;
-    println!("menu: {}", app.screenshot("authenticator-add-menu").await.display());
+    println!("menu: {}", screenshot(&app, "authenticator-add-menu").await.display());
     app.click("[data-testid=auth-add-uri]").await;
     app.type_into("[data-testid=auth-uri-input]", "https://example.com/not-a-code").await;
     app.click("[data-testid=auth-uri-submit]").await;
@@ -94,7 +109,7 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
         .await;
     app.click("[data-testid=auth-uri-submit]").await;
     app.find("[data-testid=auth-uri-error][data-kind=invalid_uri]").await;
-    println!("bad link: {}", app.screenshot("authenticator-uri-error").await.display());
+    println!("bad link: {}", screenshot(&app, "authenticator-uri-error").await.display());
     app.type_into("[data-testid=auth-uri-input]", GITHUB).await;
     app.click("[data-testid=auth-uri-submit]").await;
     app.find(&row("alice@example.com")).await;
@@ -138,7 +153,7 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
     app.client.refresh().await.expect("reload");
     app.find(&row("alice@example.com")).await;
     assert_code_is_oathtools(&app, "alice@example.com", &sha1_30(GITHUB_SECRET)).await;
-    println!("list: {}", app.screenshot("authenticator-list").await.display());
+    println!("list: {}", screenshot(&app, "authenticator-list").await.display());
     app.close().await;
 }
 
@@ -158,7 +173,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
     app.click("[data-testid=auth-manual-submit]").await;
     app.find("[data-testid=auth-manual-error-account]").await;
     app.find("[data-testid=auth-manual-error-secret]").await;
-    println!("empty form: {}", app.screenshot("authenticator-manual-required").await.display());
+    println!("empty form: {}", screenshot(&app, "authenticator-manual-required").await.display());
 
     app.type_into("[data-testid=auth-manual-issuer]", "Example").await;
     app.type_into("[data-testid=auth-manual-account]", "carol").await;
@@ -172,7 +187,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
         app.client.find(Locator::Css("[data-testid=auth-manual-error-account]")).await.is_err(),
         "a fixed field loses its message"
     );
-    println!("bad fields: {}", app.screenshot("authenticator-manual-errors").await.display());
+    println!("bad fields: {}", screenshot(&app, "authenticator-manual-errors").await.display());
     assert_eq!(row_count(&app).await, 0, "nothing was added");
 
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -196,7 +211,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
     assert_code_is_oathtools(&app, "carol", &params).await;
     assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
     assert_not_in_data_dir(vault.path(), secret);
-    println!("added by hand: {}", app.screenshot("authenticator-manual-added").await.display());
+    println!("added by hand: {}", screenshot(&app, "authenticator-manual-added").await.display());
     app.close().await;
 }
 
@@ -235,7 +250,7 @@ async fn authenticator_scans_a_qr_code_shown_on_the_screen_in_one_click() {
         OathParams { secret_b32: secret, algorithm: "SHA256", digits: 7, period: Some(15) };
     assert_code_is_oathtools(&app, "dana", &params).await;
     assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
-    println!("scanned: {}", app.screenshot("authenticator-screen-scanned").await.display());
+    println!("scanned: {}", screenshot(&app, "authenticator-screen-scanned").await.display());
 
     // Scanning the same QR again offers it as already present instead of adding it twice.
     app.click("[data-testid=auth-scan-screen]").await;
@@ -260,7 +275,7 @@ async fn authenticator_scans_a_qr_code_shown_on_the_screen_in_one_click() {
     assert_eq!(offered.len(), 3, "every account of the transfer QR is offered");
     println!(
         "transfer QR: {}",
-        app.screenshot("authenticator-screen-transfer-preview").await.display()
+        screenshot(&app, "authenticator-screen-transfer-preview").await.display()
     );
     app.click("[data-testid=auth-preview-confirm]").await;
     app.find(&row("test1@example1.com")).await;
@@ -307,7 +322,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
     app.find("[data-testid=auth-import-error][data-kind=wrong_password]").await;
     println!(
         "wrong password: {}",
-        app.screenshot("authenticator-import-wrong-password").await.display()
+        screenshot(&app, "authenticator-import-wrong-password").await.display()
     );
     app.type_into("[data-testid=auth-import-password]", &password).await;
     app.click("[data-testid=auth-import-unlock]").await;
@@ -324,7 +339,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         "nothing is stored before the user confirms"
     );
     assert_eq!(row_count(&app).await, 0);
-    println!("preview: {}", app.screenshot("authenticator-import-preview").await.display());
+    println!("preview: {}", screenshot(&app, "authenticator-import-preview").await.display());
     app.click("[data-testid=auth-preview-confirm]").await;
     app.wait_until("!document.querySelector('[data-testid=auth-preview]')", "the preview closes")
         .await;
@@ -362,7 +377,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         let want = oathtool_totp_between(&params, before, after);
         assert!(want.contains(&code), "{issuer} ({name}): app {code}, oathtool {want:?}");
     }
-    println!("imported: {}", app.screenshot("authenticator-imported").await.display());
+    println!("imported: {}", screenshot(&app, "authenticator-imported").await.display());
 
     // The same accounts again: all flagged as present, none chosen, so nothing can be added.
     app.click("[data-testid=auth-add-menu]").await;
@@ -375,7 +390,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         .expect("choose the file");
     app.find("[data-testid=auth-preview]").await;
     app.find("[data-testid=auth-candidate][data-duplicate=true]").await;
-    println!("duplicates: {}", app.screenshot("authenticator-import-duplicates").await.display());
+    println!("duplicates: {}", screenshot(&app, "authenticator-import-duplicates").await.display());
     app.click("[data-testid=auth-preview-cancel]").await;
     assert_eq!(row_count(&app).await, entries.len(), "cancel stores nothing");
     app.close().await;
@@ -400,7 +415,7 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
     let copied = clipboard_text(&session);
     let want = oathtool_totp_between(&sha1_30(GITHUB_SECRET), before, now_unix());
     assert!(want.contains(&copied), "clipboard holds {copied:?}, oathtool gives {want:?}");
-    println!("copied: {}", app.screenshot("authenticator-copied").await.display());
+    println!("copied: {}", screenshot(&app, "authenticator-copied").await.display());
 
     // Keyboard: Enter on the focused row copies too.
     app.click("[data-testid=toast] button").await;
@@ -409,7 +424,10 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
 
     app.click(&format!("{} [data-testid=auth-delete]", row("alice@example.com"))).await;
     app.find("[data-testid=confirm]").await;
-    println!("confirm delete: {}", app.screenshot("authenticator-confirm-delete").await.display());
+    println!(
+        "confirm delete: {}",
+        screenshot(&app, "authenticator-confirm-delete").await.display()
+    );
     app.click("[data-testid=confirm-no]").await;
     app.wait_until("!document.querySelector('[data-testid=confirm]')", "the confirmation closes")
         .await;
@@ -420,5 +438,321 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
     app.click("[data-testid=confirm-yes]").await;
     app.find("[data-testid=auth-empty]").await;
     assert!(!keyring_items(&session).contains(GITHUB_SECRET), "the secret left the keyring");
+    app.close().await;
+}
+
+/// Chooses `file` in the hidden image input, as the file chooser of "Image file" does
+/// (WebDriver's Element Send Keys on a file input sets its file).
+async fn choose_image(app: &App, file: &Path) {
+    let path = file.canonicalize().expect("image path");
+    app.find("[data-testid=auth-image-input]")
+        .await
+        .send_keys(&path.to_string_lossy())
+        .await
+        .expect("choose the image file");
+}
+
+/// The account names of the list, top to bottom.
+async fn order(app: &App) -> Vec<String> {
+    let value = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=auth-row]')].map(r => r.dataset.account);",
+            vec![],
+        )
+        .await
+        .expect("read the order");
+    serde_json::from_value(value).expect("a list of names")
+}
+
+async fn wait_for_order(app: &App, want: &[&str]) {
+    let condition = format!(
+        "JSON.stringify([...document.querySelectorAll('[data-testid=auth-row]')].map(r => r.dataset.account)) === {:?}",
+        serde_json::to_string(want).expect("json")
+    );
+    app.wait_until(&condition, &format!("the list reads {want:?}")).await;
+}
+
+/// Asserts what is stored, on both sides: rows in the vault's database and items in the keyring.
+fn assert_stored(session: &DesktopSession, vault: &Path, accounts: usize, what: &str) {
+    assert_eq!(stored_accounts(vault), accounts as i64, "{what}: rows in the vault database");
+    assert_eq!(
+        keyring_item_count(session),
+        accounts,
+        "{what}: keyring items:\n{}",
+        keyring_items(session)
+    );
+}
+
+#[tokio::test]
+async fn authenticator_scans_an_image_on_the_clipboard_and_explains_text_that_is_not_one() {
+    let test = "authenticator_scans_an_image_on_the_clipboard_and_explains_text_that_is_not_one";
+    if !tools(test) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let app = start_authenticator(&session, vault.path()).await;
+
+    let secret = "MFRGGZDFMZTWQ2LKNNWG23TPOBYXE43U";
+    let uri = format!("otpauth://totp/Clipboard%20Co:frank?secret={secret}&issuer=Clipboard%20Co");
+    let png = tempfile::Builder::new().suffix(".png").tempfile().expect("temp png");
+    qr_png(&uri, png.path(), 6);
+    {
+        // A QR image on the clipboard (xclip serves it until this block ends).
+        let _offer = ClipboardOffer::image(&session, png.path());
+        app.click("[data-testid=auth-empty] [data-testid=auth-add-clipboard]").await;
+        app.find(&row("frank")).await;
+        assert_code_is_oathtools(&app, "frank", &sha1_30(secret)).await;
+        assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
+        assert_stored(&session, vault.path(), 1, "after the clipboard scan");
+        println!(
+            "scanned: {}",
+            screenshot(&app, "authenticator-clipboard-scanned").await.display()
+        );
+    }
+
+    // Text that is neither a QR image nor a link: said so, nothing added.
+    let _offer = ClipboardOffer::text(&session, "Meeting notes: call Bob at 3 pm");
+    app.click("[data-testid=auth-add-menu]").await;
+    app.click("[data-testid=auth-add-clipboard]").await;
+    app.wait_for_text(
+        "[data-testid=toast][data-tone=bad]",
+        "neither a QR image nor an otpauth link",
+    )
+    .await;
+    app.wait_for_text("[data-testid=toast][data-tone=bad]", "copy the QR code as an image").await;
+    println!("not a QR: {}", screenshot(&app, "authenticator-clipboard-not-a-qr").await.display());
+    assert_eq!(row_count(&app).await, 1, "the text added nothing");
+    assert_stored(&session, vault.path(), 1, "after the text on the clipboard");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn authenticator_scans_an_image_file_with_one_or_two_qr_codes_and_refuses_unusable_images() {
+    let test =
+        "authenticator_scans_an_image_file_with_one_or_two_qr_codes_and_refuses_unusable_images";
+    if !tools(test) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let images = tempfile::tempdir().expect("image dir");
+    let app = start_authenticator(&session, vault.path()).await;
+
+    // One QR code: added at once.
+    let single = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+    let single_png = images.path().join("single.png");
+    qr_png(&format!("otpauth://totp/Files:grace?secret={single}&issuer=Files"), &single_png, 6);
+    choose_image(&app, &single_png).await;
+    app.find(&row("grace")).await;
+    assert_code_is_oathtools(&app, "grace", &sha1_30(single)).await;
+
+    // Two QR codes side by side in one image: both are offered, both are added.
+    let (left, right) = ("MZXW6YTBOI3DKNBVMZXW6YTBOI3DKNBV", "NBSWY3DPO5XXE3DEEBSWY3DPO5XXE3DE");
+    let (left_png, right_png) = (images.path().join("left.png"), images.path().join("right.png"));
+    qr_png(&format!("otpauth://totp/Left:heidi?secret={left}&issuer=Left"), &left_png, 6);
+    let right_uri =
+        format!("otpauth://totp/Right:ivan?secret={right}&issuer=Right&algorithm=SHA256&digits=8");
+    qr_png(&right_uri, &right_png, 6);
+    let pair_png = images.path().join("pair.png");
+    side_by_side(&left_png, &right_png, &pair_png);
+    std::fs::copy(&pair_png, artifact_path("authenticator-file-two-qr-input.png")).expect("copy");
+    choose_image(&app, &pair_png).await;
+    app.find("[data-testid=auth-preview]").await;
+    let offered = app
+        .client
+        .find_all(Locator::Css("[data-testid=auth-candidate]"))
+        .await
+        .expect("candidates");
+    assert_eq!(offered.len(), 2, "both QR codes of the image are offered");
+    assert_eq!(row_count(&app).await, 1, "nothing is added before the user confirms");
+    println!(
+        "two codes: {}",
+        screenshot(&app, "authenticator-file-two-qr-preview").await.display()
+    );
+    app.click("[data-testid=auth-preview-confirm]").await;
+    app.find(&row("ivan")).await;
+    assert_code_is_oathtools(&app, "heidi", &sha1_30(left)).await;
+    let sha256_8 =
+        OathParams { secret_b32: right, algorithm: "SHA256", digits: 8, period: Some(30) };
+    assert_code_is_oathtools(&app, "ivan", &sha256_8).await;
+    assert_stored(&session, vault.path(), 3, "after the two image files");
+    println!("added: {}", screenshot(&app, "authenticator-file-added").await.display());
+
+    // A picture without a QR code: said so, nothing changes.
+    let photo = images.path().join("no-qr.png");
+    picture_without_qr(&photo);
+    choose_image(&app, &photo).await;
+    app.wait_for_text("[data-testid=toast][data-tone=bad]", "No QR code was found").await;
+    println!("no QR: {}", screenshot(&app, "authenticator-file-no-qr").await.display());
+    assert_eq!(row_count(&app).await, 3);
+    assert_stored(&session, vault.path(), 3, "after the picture without a QR code");
+
+    // A 20000x20000 image: refused before decoding, with the size and the limit.
+    let huge = images.path().join("huge.png");
+    blank_png(&huge, 20_000, 20_000);
+    let started = Instant::now();
+    choose_image(&app, &huge).await;
+    app.wait_for_text("[data-testid=toast][data-tone=bad]", "This image is too large").await;
+    app.wait_for_text("[data-testid=toast][data-tone=bad]", "20000x20000").await;
+    println!("refused in {:?}", started.elapsed());
+    println!("too large: {}", screenshot(&app, "authenticator-file-too-large").await.display());
+    assert_eq!(row_count(&app).await, 3);
+    assert_stored(&session, vault.path(), 3, "after the huge image");
+    app.close().await;
+}
+
+#[tokio::test]
+async fn authenticator_reorders_by_keyboard_and_by_dragging_and_the_order_survives_a_restart() {
+    let test =
+        "authenticator_reorders_by_keyboard_and_by_dragging_and_the_order_survives_a_restart";
+    if !tools(test) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let app = start_authenticator(&session, vault.path()).await;
+    let accounts = [
+        ("Alpha", "one", "JBSWY3DPEHPK3PXP"),
+        ("Bravo", "two", "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"),
+        ("Charlie", "three", "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"),
+    ];
+    for (issuer, name, secret) in accounts {
+        add_link(&app, &format!("otpauth://totp/{issuer}:{name}?secret={secret}&issuer={issuer}"))
+            .await;
+        app.find(&row(name)).await;
+    }
+    assert_eq!(order(&app).await, ["one", "two", "three"]);
+
+    // Keyboard: Alt+Down on the focused row moves it one place down.
+    app.find(&row("one")).await.send_keys("\u{E00A}\u{E015}").await.expect("press Alt+Down");
+    wait_for_order(&app, &["two", "one", "three"]).await;
+
+    // Mouse: drag the last row by its grip above the first one.
+    let grip = app.find(&format!("{} .grip", row("three"))).await;
+    let target = app.find(&row("two")).await;
+    let press = MouseActions::new("mouse".into())
+        .then(PointerAction::MoveToElement { element: grip, duration: None, x: 0.0, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveToElement {
+            element: target,
+            duration: Some(Duration::from_millis(300)),
+            x: 0.0,
+            y: -18.0,
+        });
+    app.client.perform_actions(press).await.expect("press and drag");
+    app.find(&format!("{}.dragging", row("three"))).await;
+    println!("dragging: {}", screenshot(&app, "authenticator-reorder-dragging").await.display());
+    let release =
+        MouseActions::new("mouse".into()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    app.client.perform_actions(release).await.expect("drop");
+    app.client.release_actions().await.expect("release the mouse");
+    wait_for_order(&app, &["three", "two", "one"]).await;
+
+    // A real restart: the app quits and starts again on the same vault and keyring.
+    app.close().await;
+    let app = start_authenticator(&session, vault.path()).await;
+    app.find(&row("one")).await;
+    assert_eq!(order(&app).await, ["three", "two", "one"], "the order after a restart");
+    for (_, name, secret) in accounts {
+        assert_code_is_oathtools(&app, name, &sha1_30(secret)).await;
+    }
+    println!(
+        "after restart: {}",
+        screenshot(&app, "authenticator-reorder-restarted").await.display()
+    );
+    app.close().await;
+}
+
+#[tokio::test]
+async fn authenticator_explains_a_locked_keyring_writes_nothing_and_adds_once_it_is_unlocked() {
+    let test =
+        "authenticator_explains_a_locked_keyring_writes_nothing_and_adds_once_it_is_unlocked";
+    if !tools(test) || !tools_present(test, KEYRING_PROMPT_TOOLS) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let app = start_authenticator(&session, vault.path()).await;
+    let secret = "ONSWG4TFORZWK5DTMVRXE2LUMVZXI4ZA";
+    let uri = format!("otpauth://totp/Locked%20Bank:judy?secret={secret}&issuer=Locked%20Bank");
+    let banner = |kind: &str| {
+        format!("[data-testid=auth-uri-dialog] [data-testid=auth-keyring-error][data-kind={kind}]")
+    };
+    let retry = "[data-testid=auth-uri-dialog] [data-testid=auth-keyring-retry]";
+    let prompt_wait = Duration::from_secs(20);
+
+    allow_unlock_prompts(&session);
+    lock_login_collection(&session);
+    app.click("[data-testid=auth-empty] [data-testid=auth-add-uri]").await;
+    app.type_into("[data-testid=auth-uri-input]", &uri).await;
+    app.click("[data-testid=auth-uri-submit]").await;
+
+    // gnome-keyring asks for the password; the user cancels: the app says the keyring is locked.
+    let Some(prompt) = UnlockPrompt::wait(&session, prompt_wait) else {
+        let shot = display_screenshot(&session, "authenticator-keyring-no-prompt");
+        let dialog = app.text("[data-testid=auth-uri-dialog]").await;
+        panic!(
+            "gnome-keyring showed no unlock prompt ({}); the app shows: {dialog}",
+            shot.display()
+        );
+    };
+    println!("prompt: {}", display_screenshot(&session, "authenticator-keyring-prompt").display());
+    prompt.cancel();
+    app.find(&banner("keyring_locked")).await;
+    println!("locked: {}", screenshot(&app, "authenticator-keyring-locked").await.display());
+    assert_eq!(row_count(&app).await, 0);
+    assert_stored(&session, vault.path(), 0, "after a cancelled unlock");
+
+    // Retry, and nobody answers the prompt: the app gives up after its timeout, never hangs.
+    let asked = Instant::now();
+    app.click(retry).await;
+    let prompt = UnlockPrompt::wait(&session, prompt_wait).expect("the unlock prompt again");
+    app.find(&banner("keyring_timeout")).await;
+    let waited = asked.elapsed();
+    println!("gave up after {waited:?}");
+    assert!(waited < Duration::from_secs(20), "the add waited {waited:?} for the keyring");
+    assert!(prompt.is_open(), "the prompt is still waiting");
+    println!(
+        "timeout: {}",
+        display_screenshot(&session, "authenticator-keyring-timeout").display()
+    );
+    assert_eq!(row_count(&app).await, 0);
+    assert_stored(&session, vault.path(), 0, "after the keyring did not answer");
+
+    // The user unlocks late: the write that lands after the app gave up is taken back...
+    prompt.unlock();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_stored(&session, vault.path(), 0, "after a late unlock");
+
+    // ...and Retry, with the keyring unlocked now, adds the account (the store may need a
+    // moment to see its abandoned call finish: try a few times).
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        app.click(retry).await;
+        app.wait_until(
+            "!document.querySelector('[data-testid=auth-uri-dialog]') || \
+             !!document.querySelector('[data-testid=auth-uri-dialog] [data-testid=auth-keyring-error]')",
+            "the add finishes",
+        )
+        .await;
+        if app.client.find(Locator::Css("[data-testid=auth-uri-dialog]")).await.is_err() {
+            break;
+        }
+        assert!(tries < 10, "the add never went through after unlocking");
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    app.find(&row("judy")).await;
+    assert_code_is_oathtools(&app, "judy", &sha1_30(secret)).await;
+    assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
+    // Exactly one item: the late write of the abandoned attempt did not stay behind.
+    assert_stored(&session, vault.path(), 1, "after unlocking");
+    println!("added: {}", screenshot(&app, "authenticator-keyring-unlocked-added").await.display());
     app.close().await;
 }

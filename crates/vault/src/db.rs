@@ -1,5 +1,6 @@
 //! The account metadata file: one SQLite database (WAL) in the app's data directory, with a
-//! versioned schema.
+//! versioned schema: the accounts, and the journal of secrets written to the keyring whose
+//! account row is not committed yet (`pending_secrets`, what the orphan sweep reads).
 //!
 //! Leaves out secrets (never written here; the keyring holds them) and the rules of adding and
 //! deleting across the two stores (see [`crate::vault`]).
@@ -17,7 +18,8 @@ use crate::error::{Result, VaultError};
 pub const DATABASE_FILE: &str = "accounts.sqlite3";
 
 /// Each entry upgrades the schema by one version (`PRAGMA user_version`).
-const MIGRATIONS: &[&str] = &["CREATE TABLE accounts (
+const MIGRATIONS: &[&str] = &[
+    "CREATE TABLE accounts (
         id TEXT PRIMARY KEY NOT NULL,
         issuer TEXT,
         account TEXT NOT NULL,
@@ -30,7 +32,16 @@ const MIGRATIONS: &[&str] = &["CREATE TABLE accounts (
         created INTEGER NOT NULL,
         CHECK ((kind IN ('totp', 'steam') AND period > 0 AND counter IS NULL)
             OR (kind = 'hotp' AND counter >= 0 AND period IS NULL))
-    ) STRICT"];
+    ) STRICT",
+    // One row per keyring write whose account row is not committed yet. `since` is when the
+    // add began; `claimed` is set by a sweep before it deletes the secret, so the add and the
+    // sweep cannot both win (see `Db::insert` and `Db::claim_pending`).
+    "CREATE TABLE pending_secrets (
+        id TEXT PRIMARY KEY NOT NULL,
+        since INTEGER NOT NULL,
+        claimed INTEGER NOT NULL DEFAULT 0 CHECK (claimed IN (0, 1))
+    ) STRICT",
+];
 
 pub(crate) struct Db {
     conn: Connection,
@@ -73,10 +84,29 @@ impl Db {
         Ok(self.conn.query_row(&sql, [id], row_to_account).optional()?)
     }
 
-    /// Inserts at the end of the manual order; returns the position given.
-    pub(crate) fn insert(&self, account: &Account) -> Result<i64> {
+    /// Records, before its secret is written, that the keyring may soon hold an item for `id`
+    /// with no account row yet. `since` is the add's time.
+    pub(crate) fn note_pending(&self, id: &str, since: u64) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO pending_secrets (id, since) VALUES (?1, ?2)",
+            params![id, to_i64(since)?],
+        )?;
+        Ok(())
+    }
+
+    /// Inserts the account at the end of the manual order and settles its pending record, in
+    /// one transaction. Returns the position given, or `None` (and changes nothing) if a sweep
+    /// claimed the record first: the sweep is then deleting the secret, so the account must
+    /// not be saved.
+    pub(crate) fn insert(&mut self, account: &Account) -> Result<Option<i64>> {
         let (kind, period, counter) = kind_columns(&account.kind);
-        let sort_order = self.conn.query_row(
+        let tx = self.conn.transaction()?;
+        let settled =
+            tx.execute("DELETE FROM pending_secrets WHERE id = ?1 AND claimed = 0", [&account.id])?;
+        if settled == 0 {
+            return Ok(None);
+        }
+        let sort_order = tx.query_row(
             "INSERT INTO accounts (id, issuer, account, kind, algorithm, digits, period, counter,
                  sort_order, created)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,
@@ -95,7 +125,41 @@ impl Db {
             ],
             |row| row.get(0),
         )?;
-        Ok(sort_order)
+        tx.commit()?;
+        Ok(Some(sort_order))
+    }
+
+    /// Forgets the pending record of `id` (its secret is known not to be in the keyring).
+    pub(crate) fn drop_pending(&self, id: &str) -> Result<()> {
+        self.conn.execute("DELETE FROM pending_secrets WHERE id = ?1", [id])?;
+        Ok(())
+    }
+
+    /// Pending records a sweep may take: begun at or before `cutoff`, or already claimed by a
+    /// sweep that did not finish. A record whose id has an account (which the commit rules
+    /// out) is never returned, so an account's secret is never touched. Read-only, so the
+    /// list's refresh does not write to the file.
+    pub(crate) fn stale_pending(&self, cutoff: u64) -> Result<Vec<String>> {
+        let mut statement = self.conn.prepare(
+            "SELECT id FROM pending_secrets
+             WHERE (claimed = 1 OR since <= ?1) AND id NOT IN (SELECT id FROM accounts)
+             ORDER BY since, id",
+        )?;
+        let ids = statement.query_map([to_i64(cutoff)?], |row| row.get(0))?;
+        Ok(ids.collect::<rusqlite::Result<Vec<String>>>()?)
+    }
+
+    /// Claims the pending record of `id` for deletion if it is still stale and has no
+    /// account; `false` if an add settled it meanwhile. After a claim the add can no longer
+    /// commit (see [`Db::insert`]), so deleting the secret is safe.
+    pub(crate) fn claim_pending(&self, id: &str, cutoff: u64) -> Result<bool> {
+        let claimed = self.conn.execute(
+            "UPDATE pending_secrets SET claimed = 1
+             WHERE id = ?1 AND (claimed = 1 OR since <= ?2)
+                 AND id NOT IN (SELECT id FROM accounts)",
+            params![id, to_i64(cutoff)?],
+        )?;
+        Ok(claimed > 0)
     }
 
     pub(crate) fn delete(&self, id: &str) -> Result<bool> {

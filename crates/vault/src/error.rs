@@ -44,12 +44,24 @@ pub enum VaultError {
     #[error("the keyring item of account {id} does not hold a valid secret")]
     SecretCorrupt { id: String },
 
-    /// Adding failed after the secret was written and the secret could not be taken back.
+    /// Adding failed after the secret was written and the secret could not be taken back yet.
+    /// The vault retries by itself (the orphan sweep); the message also says how to do it by
+    /// hand.
     #[error(
-        "the account could not be saved ({cause}) and its secret could not be removed from the \
-         keyring again; remove it with: secret-tool clear service twofold username {id}"
+        "the account could not be saved ({cause}) and its key could not be removed from the \
+         keyring yet; Twofold retries by itself, or remove it with: secret-tool clear service \
+         twofold username {id}"
     )]
     OrphanedSecret { id: String, cause: String },
+
+    /// Another Twofold instance on the same data directory swept this add's secret as an
+    /// orphan while the add was still running (possible only if the add stalled for longer
+    /// than the sweep's grace period, e.g. after a clock jump). Nothing was saved.
+    #[error(
+        "the account was not saved: another Twofold window cleaned up its key while it was \
+         being added; add it again"
+    )]
+    AddInterrupted,
 
     #[error("no account with id {0}")]
     NotFound(String),

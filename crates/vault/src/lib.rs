@@ -36,4 +36,4 @@ pub use db::DATABASE_FILE;
 pub use error::{Result, VaultError};
 pub use keyring_store::{KeyringStore, DEFAULT_TIMEOUT, SERVICE};
 pub use secret_store::{MemoryStore, SecretStore};
-pub use vault::Vault;
+pub use vault::{Vault, ORPHAN_GRACE_SECS};

@@ -6,6 +6,18 @@
 //! - **Add** writes the secret first and the metadata second. If the metadata write fails the
 //!   secret is deleted again, so there is neither an orphan secret nor an account without one.
 //!   If even that delete fails, [`VaultError::OrphanedSecret`] names the item to remove.
+//! - **Crashes.** A crash between the two writes of an add would leave a keyring item no
+//!   account points to. So before writing the secret, the add records its id in the
+//!   database's pending journal, and commits the account and settles that record in one
+//!   transaction. [`Vault::sweep_orphans`] (run by [`Vault::list_with_codes`]) deletes the
+//!   keyring items of records older than [`ORPHAN_GRACE_SECS`]. The journal, not a search of
+//!   the keyring, decides what is an orphan: every vault directory shares the keyring's
+//!   `service = twofold` items, and an item another vault (another `TWOFOLD_VAULT_DIR`) owns
+//!   must never look like garbage to this one. A second app instance on the same directory
+//!   only sweeps records older than the grace period, far longer than an add takes, and a
+//!   sweep claims a record before deleting its secret, so an add that somehow outlives the
+//!   grace period fails cleanly ([`VaultError::AddInterrupted`]) instead of saving an account
+//!   whose secret the sweep removes.
 //! - **Delete** removes the secret first and the metadata second. A keyring failure therefore
 //!   changes nothing (the account stays, with its secret). A metadata failure after that leaves
 //!   an account whose secret is gone: the list shows it with a problem, and deleting it again
@@ -35,10 +47,18 @@ use crate::db::Db;
 use crate::error::{Result, VaultError};
 use crate::secret_store::SecretStore;
 
+/// How long (seconds) an add's pending record is left alone before a sweep treats it as left
+/// behind by a crash. An add takes milliseconds; even one held up by an unlock prompt gives up
+/// after the keyring timeout (10 s), and SQLite waits at most 5 s for a busy file.
+pub const ORPHAN_GRACE_SECS: u64 = 60;
+
 /// The account vault. Not `Sync`: the app keeps it behind a `Mutex`.
 pub struct Vault {
     db: Db,
     store: Arc<dyn SecretStore>,
+    /// The list does not sweep before this time (set after a sweep failed, so a keyring that
+    /// is down is not asked again at every once-a-second refresh).
+    next_sweep: u64,
     /// Session cache of secrets, by account id.
     secrets: HashMap<String, Secret>,
     /// Last HOTP code issued per account in this session, so the list can keep showing it.
@@ -62,6 +82,7 @@ impl Vault {
         Ok(Vault {
             db: Db::open(data_dir.as_ref())?,
             store,
+            next_sweep: 0,
             secrets: HashMap::new(),
             issued_hotp: HashMap::new(),
         })
@@ -133,12 +154,36 @@ impl Vault {
             sort_order: 0,
             created: now_unix,
         };
-        self.store.set(&account.id, &account.display_name(), &auth.secret)?;
+        // The journal first: if the app dies after the keyring write, the record leads a later
+        // sweep to the item.
+        self.db.note_pending(&account.id, now_unix)?;
+        if let Err(store_error) = self.store.set(&account.id, &account.display_name(), &auth.secret)
+        {
+            // A locked or absent keyring wrote nothing. Anything else may have written (after
+            // a timeout the write can still land; the store takes it back, but a crash could
+            // stop that): keep the record for the sweep, which then finds an item or none.
+            if matches!(
+                store_error,
+                VaultError::KeyringLocked | VaultError::KeyringUnavailable { .. }
+            ) {
+                let _ = self.db.drop_pending(&account.id);
+            }
+            return Err(store_error);
+        }
         match self.db.insert(&account) {
-            Ok(sort_order) => account.sort_order = sort_order,
+            Ok(Some(sort_order)) => account.sort_order = sort_order,
+            Ok(None) => {
+                // A sweep claimed the record and is deleting the secret; help it, save nothing.
+                let _ = self.store.delete(&account.id);
+                return Err(VaultError::AddInterrupted);
+            }
             Err(db_error) => {
                 return Err(match self.store.delete(&account.id) {
-                    Ok(_) => db_error,
+                    Ok(_) => {
+                        let _ = self.db.drop_pending(&account.id);
+                        db_error
+                    }
+                    // The pending record stays, so a later sweep retries the delete.
                     Err(_) => {
                         VaultError::OrphanedSecret { id: account.id, cause: db_error.to_string() }
                     }
@@ -164,13 +209,42 @@ impl Vault {
     /// The code list at `now_unix`, in the user's order. A keyring that is unavailable,
     /// locked or not answering fails the whole list (the UI shows the explanation); a single
     /// account whose secret is missing or unreadable gets a row with `problem` set.
+    ///
+    /// After a successful list it also sweeps orphaned secrets ([`Vault::sweep_orphans`]),
+    /// quietly: a sweep that fails is retried a grace period later. Only after a successful
+    /// list, so a locked keyring is not asked to unlock twice in a row.
     pub fn list_with_codes(&mut self, now_unix: u64) -> Result<Vec<AccountCode>> {
         let accounts = self.db.all()?;
         let mut rows = Vec::with_capacity(accounts.len());
         for account in &accounts {
             rows.push(self.row(account, now_unix)?);
         }
+        if now_unix >= self.next_sweep && self.sweep_orphans(now_unix).is_err() {
+            self.next_sweep = now_unix.saturating_add(ORPHAN_GRACE_SECS);
+        }
         Ok(rows)
+    }
+
+    /// Deletes the keyring items that adds wrote but never committed an account for (the app
+    /// crashed or was killed in between), for adds begun at least [`ORPHAN_GRACE_SECS`] before
+    /// `now_unix`. Returns how many items it removed. Touches only ids from this vault's own
+    /// journal, never another vault's items and never an account's secret (see the module
+    /// docs). Stops at the first keyring error; what is left is retried next time.
+    pub fn sweep_orphans(&mut self, now_unix: u64) -> Result<usize> {
+        let cutoff = now_unix.saturating_sub(ORPHAN_GRACE_SECS);
+        let mut removed = 0;
+        for id in self.db.stale_pending(cutoff)? {
+            // Claim before deleting: from here on the add (if it is somehow still running)
+            // cannot commit an account that would point to the deleted secret.
+            if !self.db.claim_pending(&id, cutoff)? {
+                continue;
+            }
+            if self.store.delete(&id)? {
+                removed += 1;
+            }
+            self.db.drop_pending(&id)?;
+        }
+        Ok(removed)
     }
 
     /// One row of the code list (for copying a single code).

@@ -276,3 +276,100 @@ fn debug_output_of_the_vault_shows_no_secret_or_code() {
     let shown = format!("{vault:?}");
     assert!(!shown.contains("JBSW") && !shown.contains(&code), "{shown}");
 }
+
+/// Rows of the pending-secrets journal (what a sweep would look at).
+fn pending_records(vault: &Vault) -> i64 {
+    let conn = rusqlite::Connection::open(vault.database_path()).unwrap();
+    conn.query_row("SELECT count(*) FROM pending_secrets", [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn a_successful_add_leaves_no_pending_record() {
+    let (_dir, store, mut vault) = open();
+    vault.add(&auth("X", "a", "JBSWY3DPEHPK3PXP"), NOW).unwrap();
+    assert_eq!(pending_records(&vault), 0);
+    assert_eq!(vault.sweep_orphans(NOW + 10_000).unwrap(), 0);
+    assert_eq!(store.len(), 1, "a sweep never removes an account's secret");
+}
+
+#[test]
+fn failed_adds_leave_no_pending_record_when_nothing_reached_the_keyring() {
+    let (_dir, store, mut vault) = open();
+    store.set_available(false);
+    assert!(vault.add(&auth("X", "a", "JBSWY3DPEHPK3PXP"), NOW).is_err());
+    store.set_available(true);
+    break_table(&vault, "INSERT");
+    assert!(vault.add(&auth("X", "b", "JBSWY3DPEHPK3PXP"), NOW).is_err());
+    assert_eq!(pending_records(&vault), 0);
+    assert!(store.is_empty());
+}
+
+#[test]
+fn a_secret_whose_metadata_and_cleanup_both_failed_is_swept_later() {
+    let (_dir, store, mut vault) = open();
+    // The metadata write fails, and so does the delete that should take the secret back.
+    let conn = rusqlite::Connection::open(vault.database_path()).unwrap();
+    let flaky = Arc::new(FailingDelete { inner: store.clone(), fail: true.into() });
+    let mut vault2 = Vault::open(vault.database_path().parent().unwrap(), flaky.clone()).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER broken BEFORE INSERT ON accounts \
+         BEGIN SELECT RAISE(ABORT, 'injected failure'); END;",
+    )
+    .unwrap();
+    let err = vault2.add(&auth("X", "a", "JBSWY3DPEHPK3PXP"), NOW).unwrap_err();
+    assert!(matches!(err, VaultError::OrphanedSecret { .. }), "{err:?}");
+    assert!(err.to_string().contains("retries by itself"), "{err}");
+    assert_eq!(store.len(), 1, "the orphan is there");
+    flaky.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+
+    assert_eq!(vault.sweep_orphans(NOW + 5).unwrap(), 0, "too recent: may be an add in progress");
+    assert_eq!(store.len(), 1);
+    assert!(vault.list_with_codes(NOW + 120).unwrap().is_empty());
+    assert!(store.is_empty(), "the list swept the orphan");
+    assert_eq!(pending_records(&vault), 0);
+}
+
+/// A store whose deletes fail while `fail` is set.
+struct FailingDelete {
+    inner: Arc<MemoryStore>,
+    fail: std::sync::atomic::AtomicBool,
+}
+
+impl SecretStore for FailingDelete {
+    fn set(&self, id: &str, label: &str, secret: &Secret) -> twofold_vault::Result<()> {
+        self.inner.set(id, label, secret)
+    }
+    fn get(&self, id: &str) -> twofold_vault::Result<Option<Secret>> {
+        self.inner.get(id)
+    }
+    fn delete(&self, id: &str) -> twofold_vault::Result<bool> {
+        if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(VaultError::KeyringUnavailable { hint: "test".into() });
+        }
+        self.inner.delete(id)
+    }
+}
+
+#[test]
+fn a_list_whose_sweep_fails_still_lists_and_sweeps_again_a_grace_period_later() {
+    let (dir, store, mut vault) = open();
+    let flaky = Arc::new(FailingDelete { inner: store.clone(), fail: true.into() });
+    let mut failing = Vault::open(dir.path(), flaky.clone()).unwrap();
+    break_table(&vault, "INSERT");
+    assert!(failing.add(&auth("X", "a", "JBSWY3DPEHPK3PXP"), NOW).is_err());
+    repair_table(&vault);
+    vault.add(&auth("X", "b", "JBSWY3DPEHPK3PXP"), NOW).unwrap();
+    assert_eq!(store.len(), 2);
+
+    // The keyring refuses the sweep's delete: the list still works.
+    let later = NOW + 2 * twofold_vault::ORPHAN_GRACE_SECS;
+    assert_eq!(failing.list_with_codes(later).unwrap().len(), 1);
+    assert_eq!(store.len(), 2);
+    flaky.fail.store(false, std::sync::atomic::Ordering::SeqCst);
+    // Backing off: not at the very next refresh...
+    failing.list_with_codes(later + 1).unwrap();
+    assert_eq!(store.len(), 2);
+    // ...but a grace period later.
+    failing.list_with_codes(later + twofold_vault::ORPHAN_GRACE_SECS).unwrap();
+    assert_eq!(store.len(), 1);
+}

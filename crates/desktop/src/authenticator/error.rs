@@ -89,7 +89,9 @@ impl AuthError {
                 VaultError::Duplicate { .. } => "duplicate",
                 VaultError::InvalidAccount(_) | VaultError::Otp(_) => "invalid_account",
                 VaultError::NotHotp | VaultError::CounterExhausted(_) => "invalid_account",
-                VaultError::Database(_) | VaultError::DataDir { .. } => "storage",
+                VaultError::Database(_)
+                | VaultError::DataDir { .. }
+                | VaultError::AddInterrupted => "storage",
             },
             AuthError::InvalidUri(_) => "invalid_uri",
             AuthError::NotOtpAuth => "not_otpauth",

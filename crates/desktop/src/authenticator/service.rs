@@ -242,12 +242,20 @@ impl Authenticator {
     pub fn scan_clipboard(&self) -> Result<Offer> {
         match twofold_scanner::scan_clipboard() {
             Ok(texts) => self.offer_scan(texts, Source::Clipboard),
-            Err(twofold_scanner::ScanError::ClipboardNoImage) => {
+            // No image; or an owner that answered the image request with something else (xclip,
+            // for one, sends its text whatever type is asked for, which reads as a clipboard
+            // error): what matters then is whether the clipboard holds text.
+            Err(
+                e @ (twofold_scanner::ScanError::ClipboardNoImage
+                | twofold_scanner::ScanError::Clipboard(_)),
+            ) => {
                 let text = self.inner.clipboard_text().unwrap_or_default();
                 if text.lines().any(is_authenticator_text) {
                     self.offer(accounts_from_texts(&[text.as_str()]), Source::Clipboard, None)
-                } else {
+                } else if !text.trim().is_empty() {
                     Err(twofold_scanner::ScanError::ClipboardNoImage.into())
+                } else {
+                    Err(e.into())
                 }
             }
             Err(e) => Err(e.into()),
@@ -364,8 +372,9 @@ impl Authenticator {
 }
 
 impl Inner {
-    fn clipboard_text(&self) -> Option<String> {
-        arboard::Clipboard::new().ok()?.get_text().ok()
+    /// The clipboard's text, wiped when dropped (it may be a link holding a key).
+    fn clipboard_text(&self) -> Option<zeroize::Zeroizing<String>> {
+        arboard::Clipboard::new().ok()?.get_text().ok().map(zeroize::Zeroizing::new)
     }
 }
 

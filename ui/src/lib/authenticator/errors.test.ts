@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import en from "../i18n/en.json";
 import fr from "../i18n/fr.json";
 import { translate } from "../i18n";
-import { errorKey, fieldErrors, isKeyringError, KNOWN_KINDS } from "./errors";
+import { errorDetail, errorKey, fieldErrors, isKeyringError, KNOWN_KINDS } from "./errors";
 
 describe("errors", () => {
   it("every kind Rust sends has a headline in English and French", () => {
@@ -30,5 +30,12 @@ describe("errors", () => {
       { field: "secret", code: "too_short", message: "b", params: {} },
     ] };
     expect(fieldErrors(e).secret.code).toBe("required");
+  });
+
+  it("a detail that only repeats the headline is dropped, a real one is kept", () => {
+    const none = { kind: "no_code", message: "no QR code was found", fields: [] };
+    expect(errorDetail(none, "No QR code was found.")).toBe("");
+    const big = { kind: "image_too_large", message: "the image is 20000x20000 pixels", fields: [] };
+    expect(errorDetail(big, "This image is too large.")).toBe("the image is 20000x20000 pixels");
   });
 });

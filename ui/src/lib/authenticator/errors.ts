@@ -1,6 +1,7 @@
 // How an AuthError is shown: the translated headline for its kind (falling back to a generic
-// one), whether it is the keyring's fault (then the explanation banner with what to do), and
-// the per-field messages of the add-by-hand form.
+// one), the detail line under it (unless it only repeats the headline), whether it is the
+// keyring's fault (then the explanation banner with what to do), and the per-field messages of
+// the add-by-hand form.
 
 import type { AuthError, FieldError } from "./types";
 
@@ -23,6 +24,13 @@ export function isKeyringError(e: AuthError | null | undefined): boolean {
 /** The catalogue key of an error's headline. */
 export function errorKey(e: AuthError): string {
   return (KNOWN_KINDS as readonly string[]).includes(e.kind) ? `authenticator.error.${e.kind}` : "authenticator.error.internal";
+}
+
+/** The detail line to show under `headline`: Rust's message, or nothing when it says no more
+ *  than the headline ("No QR code was found." over "no QR code was found"). */
+export function errorDetail(e: AuthError, headline: string): string {
+  const words = (text: string) => text.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, " ").trim();
+  return words(e.message) === words(headline) ? "" : e.message;
 }
 
 /** The form's errors by field name (the first one per field). */
