@@ -168,7 +168,13 @@ impl App {
     }
 
     /// Saves the window's content as `artifacts/NAME.png` and returns the path.
+    /// WebKitWebDriver sends a screenshot only after the page's next presentation update. A
+    /// page where nothing moves (an empty list, a dialog) never makes one when WebKit's
+    /// DMA-BUF renderer is off (the app's default), and the command then waits forever;
+    /// moving the pointer over the window releases it (seen with strace). So the page is kept
+    /// painting, one nearly transparent pixel, while the screenshot is taken.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
+        self.client.execute(KEEP_PAINTING, vec![]).await.expect("keep the page painting");
         crate::artifacts::screenshot(&self.client, name).await
     }
 
@@ -210,3 +216,20 @@ async fn wait_for_driver(url: &str, driver: &mut ChildGuard, dir: &Path) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// Changes one near-transparent pixel in the bottom-right corner at every animation frame for
+/// three seconds, then removes it.
+const KEEP_PAINTING: &str = r#"
+const dot = document.createElement("div");
+dot.setAttribute("aria-hidden", "true");
+dot.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
+document.documentElement.appendChild(dot);
+const end = performance.now() + 3000;
+let odd = false;
+const step = (now) => {
+  odd = !odd;
+  dot.style.background = odd ? "rgba(0,0,0,0.02)" : "rgba(0,0,0,0.01)";
+  if (now < end) requestAnimationFrame(step); else dot.remove();
+};
+requestAnimationFrame(step);
+"#;

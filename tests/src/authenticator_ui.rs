@@ -1,9 +1,8 @@
 //! Driving the app's Authenticator mode: start it on an isolated vault, find an account's
-//! row, read the code it shows and check it against oathtool at the instants around the read,
-//! and take screenshots that cannot hang on a still page.
+//! row, read the code it shows and check it against oathtool at the instants around the read.
 //! The scenarios are in `tests/authenticator_app.rs`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::app::App;
 use crate::authenticator_tools::{oathtool_totp_between, OathParams};
@@ -53,28 +52,3 @@ pub async fn assert_code_is_oathtools(app: &App, account: &str, params: &OathPar
     code
 }
 
-/// Changes one near-transparent pixel in the bottom-right corner at every animation frame for
-/// three seconds, then removes it.
-const KEEP_PAINTING: &str = r#"
-const dot = document.createElement("div");
-dot.setAttribute("aria-hidden", "true");
-dot.style.cssText = "position:fixed;right:0;bottom:0;width:1px;height:1px;pointer-events:none;z-index:2147483647";
-document.documentElement.appendChild(dot);
-const end = performance.now() + 3000;
-let odd = false;
-const step = (now) => {
-  odd = !odd;
-  dot.style.background = odd ? "rgba(0,0,0,0.02)" : "rgba(0,0,0,0.01)";
-  if (now < end) requestAnimationFrame(step); else dot.remove();
-};
-requestAnimationFrame(step);
-"#;
-
-/// The app window as `artifacts/NAME.png`. WebKitWebDriver sends a screenshot only after the
-/// page's next presentation update. A page where nothing moves (an empty list, a dialog)
-/// never makes one, and the command then waits forever; moving the pointer over the window
-/// releases it (seen with strace). So the page is kept painting while the screenshot is taken.
-pub async fn screenshot(app: &App, name: &str) -> PathBuf {
-    app.client.execute(KEEP_PAINTING, vec![]).await.expect("keep the page painting");
-    app.screenshot(name).await
-}

@@ -31,7 +31,7 @@ use twofold_e2e::authenticator_tools::{
     ClipboardOffer, OathParams, ShownImage, AUTHENTICATOR_TOOLS,
 };
 use twofold_e2e::authenticator_ui::{
-    assert_code_is_oathtools, row, screenshot, shown_code, start_authenticator,
+    assert_code_is_oathtools, row, shown_code, start_authenticator,
 };
 use twofold_e2e::clock::now_unix;
 use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
@@ -96,11 +96,11 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
     let vault = tempfile::tempdir().expect("vault dir");
     let app = start_authenticator(&session, vault.path()).await;
     app.find("[data-testid=auth-empty]").await;
-    println!("empty: {}", screenshot(&app, "authenticator-empty").await.display());
+    println!("empty: {}", app.screenshot("authenticator-empty").await.display());
 
     // Not a link, then a link with a bad key: each says what is wrong and adds nothing.
     app.click("[data-testid=auth-add-menu]").await;
-    println!("menu: {}", screenshot(&app, "authenticator-add-menu").await.display());
+    println!("menu: {}", app.screenshot("authenticator-add-menu").await.display());
     app.click("[data-testid=auth-add-uri]").await;
     app.type_into("[data-testid=auth-uri-input]", "https://example.com/not-a-code").await;
     app.click("[data-testid=auth-uri-submit]").await;
@@ -109,7 +109,7 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
         .await;
     app.click("[data-testid=auth-uri-submit]").await;
     app.find("[data-testid=auth-uri-error][data-kind=invalid_uri]").await;
-    println!("bad link: {}", screenshot(&app, "authenticator-uri-error").await.display());
+    println!("bad link: {}", app.screenshot("authenticator-uri-error").await.display());
     app.type_into("[data-testid=auth-uri-input]", GITHUB).await;
     app.click("[data-testid=auth-uri-submit]").await;
     app.find(&row("alice@example.com")).await;
@@ -153,7 +153,7 @@ async fn authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_co
     app.client.refresh().await.expect("reload");
     app.find(&row("alice@example.com")).await;
     assert_code_is_oathtools(&app, "alice@example.com", &sha1_30(GITHUB_SECRET)).await;
-    println!("list: {}", screenshot(&app, "authenticator-list").await.display());
+    println!("list: {}", app.screenshot("authenticator-list").await.display());
     app.close().await;
 }
 
@@ -173,7 +173,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
     app.click("[data-testid=auth-manual-submit]").await;
     app.find("[data-testid=auth-manual-error-account]").await;
     app.find("[data-testid=auth-manual-error-secret]").await;
-    println!("empty form: {}", screenshot(&app, "authenticator-manual-required").await.display());
+    println!("empty form: {}", app.screenshot("authenticator-manual-required").await.display());
 
     app.type_into("[data-testid=auth-manual-issuer]", "Example").await;
     app.type_into("[data-testid=auth-manual-account]", "carol").await;
@@ -187,7 +187,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
         app.client.find(Locator::Css("[data-testid=auth-manual-error-account]")).await.is_err(),
         "a fixed field loses its message"
     );
-    println!("bad fields: {}", screenshot(&app, "authenticator-manual-errors").await.display());
+    println!("bad fields: {}", app.screenshot("authenticator-manual-errors").await.display());
     assert_eq!(row_count(&app).await, 0, "nothing was added");
 
     let secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
@@ -211,7 +211,7 @@ async fn authenticator_adds_an_account_by_hand_and_marks_each_bad_field() {
     assert_code_is_oathtools(&app, "carol", &params).await;
     assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
     assert_not_in_data_dir(vault.path(), secret);
-    println!("added by hand: {}", screenshot(&app, "authenticator-manual-added").await.display());
+    println!("added by hand: {}", app.screenshot("authenticator-manual-added").await.display());
     app.close().await;
 }
 
@@ -250,7 +250,7 @@ async fn authenticator_scans_a_qr_code_shown_on_the_screen_in_one_click() {
         OathParams { secret_b32: secret, algorithm: "SHA256", digits: 7, period: Some(15) };
     assert_code_is_oathtools(&app, "dana", &params).await;
     assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
-    println!("scanned: {}", screenshot(&app, "authenticator-screen-scanned").await.display());
+    println!("scanned: {}", app.screenshot("authenticator-screen-scanned").await.display());
 
     // Scanning the same QR again offers it as already present instead of adding it twice.
     app.click("[data-testid=auth-scan-screen]").await;
@@ -275,7 +275,7 @@ async fn authenticator_scans_a_qr_code_shown_on_the_screen_in_one_click() {
     assert_eq!(offered.len(), 3, "every account of the transfer QR is offered");
     println!(
         "transfer QR: {}",
-        screenshot(&app, "authenticator-screen-transfer-preview").await.display()
+        app.screenshot("authenticator-screen-transfer-preview").await.display()
     );
     app.click("[data-testid=auth-preview-confirm]").await;
     app.find(&row("test1@example1.com")).await;
@@ -322,7 +322,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
     app.find("[data-testid=auth-import-error][data-kind=wrong_password]").await;
     println!(
         "wrong password: {}",
-        screenshot(&app, "authenticator-import-wrong-password").await.display()
+        app.screenshot("authenticator-import-wrong-password").await.display()
     );
     app.type_into("[data-testid=auth-import-password]", &password).await;
     app.click("[data-testid=auth-import-unlock]").await;
@@ -339,7 +339,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         "nothing is stored before the user confirms"
     );
     assert_eq!(row_count(&app).await, 0);
-    println!("preview: {}", screenshot(&app, "authenticator-import-preview").await.display());
+    println!("preview: {}", app.screenshot("authenticator-import-preview").await.display());
     app.click("[data-testid=auth-preview-confirm]").await;
     app.wait_until("!document.querySelector('[data-testid=auth-preview]')", "the preview closes")
         .await;
@@ -377,7 +377,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         let want = oathtool_totp_between(&params, before, after);
         assert!(want.contains(&code), "{issuer} ({name}): app {code}, oathtool {want:?}");
     }
-    println!("imported: {}", screenshot(&app, "authenticator-imported").await.display());
+    println!("imported: {}", app.screenshot("authenticator-imported").await.display());
 
     // The same accounts again: all flagged as present, none chosen, so nothing can be added.
     app.click("[data-testid=auth-add-menu]").await;
@@ -390,7 +390,7 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
         .expect("choose the file");
     app.find("[data-testid=auth-preview]").await;
     app.find("[data-testid=auth-candidate][data-duplicate=true]").await;
-    println!("duplicates: {}", screenshot(&app, "authenticator-import-duplicates").await.display());
+    println!("duplicates: {}", app.screenshot("authenticator-import-duplicates").await.display());
     app.click("[data-testid=auth-preview-cancel]").await;
     assert_eq!(row_count(&app).await, entries.len(), "cancel stores nothing");
     app.close().await;
@@ -415,7 +415,7 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
     let copied = clipboard_text(&session);
     let want = oathtool_totp_between(&sha1_30(GITHUB_SECRET), before, now_unix());
     assert!(want.contains(&copied), "clipboard holds {copied:?}, oathtool gives {want:?}");
-    println!("copied: {}", screenshot(&app, "authenticator-copied").await.display());
+    println!("copied: {}", app.screenshot("authenticator-copied").await.display());
 
     // Keyboard: Enter on the focused row copies too.
     app.click("[data-testid=toast] button").await;
@@ -424,10 +424,7 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
 
     app.click(&format!("{} [data-testid=auth-delete]", row("alice@example.com"))).await;
     app.find("[data-testid=confirm]").await;
-    println!(
-        "confirm delete: {}",
-        screenshot(&app, "authenticator-confirm-delete").await.display()
-    );
+    println!("confirm delete: {}", app.screenshot("authenticator-confirm-delete").await.display());
     app.click("[data-testid=confirm-no]").await;
     app.wait_until("!document.querySelector('[data-testid=confirm]')", "the confirmation closes")
         .await;
@@ -507,10 +504,7 @@ async fn authenticator_scans_an_image_on_the_clipboard_and_explains_text_that_is
         assert_code_is_oathtools(&app, "frank", &sha1_30(secret)).await;
         assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
         assert_stored(&session, vault.path(), 1, "after the clipboard scan");
-        println!(
-            "scanned: {}",
-            screenshot(&app, "authenticator-clipboard-scanned").await.display()
-        );
+        println!("scanned: {}", app.screenshot("authenticator-clipboard-scanned").await.display());
     }
 
     // Text that is neither a QR image nor a link: said so, nothing added.
@@ -523,7 +517,7 @@ async fn authenticator_scans_an_image_on_the_clipboard_and_explains_text_that_is
     )
     .await;
     app.wait_for_text("[data-testid=toast][data-tone=bad]", "copy the QR code as an image").await;
-    println!("not a QR: {}", screenshot(&app, "authenticator-clipboard-not-a-qr").await.display());
+    println!("not a QR: {}", app.screenshot("authenticator-clipboard-not-a-qr").await.display());
     assert_eq!(row_count(&app).await, 1, "the text added nothing");
     assert_stored(&session, vault.path(), 1, "after the text on the clipboard");
     app.close().await;
@@ -569,10 +563,7 @@ async fn authenticator_scans_an_image_file_with_one_or_two_qr_codes_and_refuses_
         .expect("candidates");
     assert_eq!(offered.len(), 2, "both QR codes of the image are offered");
     assert_eq!(row_count(&app).await, 1, "nothing is added before the user confirms");
-    println!(
-        "two codes: {}",
-        screenshot(&app, "authenticator-file-two-qr-preview").await.display()
-    );
+    println!("two codes: {}", app.screenshot("authenticator-file-two-qr-preview").await.display());
     app.click("[data-testid=auth-preview-confirm]").await;
     app.find(&row("ivan")).await;
     assert_code_is_oathtools(&app, "heidi", &sha1_30(left)).await;
@@ -580,14 +571,14 @@ async fn authenticator_scans_an_image_file_with_one_or_two_qr_codes_and_refuses_
         OathParams { secret_b32: right, algorithm: "SHA256", digits: 8, period: Some(30) };
     assert_code_is_oathtools(&app, "ivan", &sha256_8).await;
     assert_stored(&session, vault.path(), 3, "after the two image files");
-    println!("added: {}", screenshot(&app, "authenticator-file-added").await.display());
+    println!("added: {}", app.screenshot("authenticator-file-added").await.display());
 
     // A picture without a QR code: said so, nothing changes.
     let photo = images.path().join("no-qr.png");
     picture_without_qr(&photo);
     choose_image(&app, &photo).await;
     app.wait_for_text("[data-testid=toast][data-tone=bad]", "No QR code was found").await;
-    println!("no QR: {}", screenshot(&app, "authenticator-file-no-qr").await.display());
+    println!("no QR: {}", app.screenshot("authenticator-file-no-qr").await.display());
     assert_eq!(row_count(&app).await, 3);
     assert_stored(&session, vault.path(), 3, "after the picture without a QR code");
 
@@ -599,7 +590,7 @@ async fn authenticator_scans_an_image_file_with_one_or_two_qr_codes_and_refuses_
     app.wait_for_text("[data-testid=toast][data-tone=bad]", "This image is too large").await;
     app.wait_for_text("[data-testid=toast][data-tone=bad]", "20000x20000").await;
     println!("refused in {:?}", started.elapsed());
-    println!("too large: {}", screenshot(&app, "authenticator-file-too-large").await.display());
+    println!("too large: {}", app.screenshot("authenticator-file-too-large").await.display());
     assert_eq!(row_count(&app).await, 3);
     assert_stored(&session, vault.path(), 3, "after the huge image");
     app.close().await;
@@ -646,7 +637,7 @@ async fn authenticator_reorders_by_keyboard_and_by_dragging_and_the_order_surviv
         });
     app.client.perform_actions(press).await.expect("press and drag");
     app.find(&format!("{}.dragging", row("three"))).await;
-    println!("dragging: {}", screenshot(&app, "authenticator-reorder-dragging").await.display());
+    println!("dragging: {}", app.screenshot("authenticator-reorder-dragging").await.display());
     let release =
         MouseActions::new("mouse".into()).then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
     app.client.perform_actions(release).await.expect("drop");
@@ -663,7 +654,7 @@ async fn authenticator_reorders_by_keyboard_and_by_dragging_and_the_order_surviv
     }
     println!(
         "after restart: {}",
-        screenshot(&app, "authenticator-reorder-restarted").await.display()
+        app.screenshot("authenticator-reorder-restarted").await.display()
     );
     app.close().await;
 }
@@ -705,7 +696,7 @@ async fn authenticator_explains_a_locked_keyring_writes_nothing_and_adds_once_it
     println!("prompt: {}", display_screenshot(&session, "authenticator-keyring-prompt").display());
     prompt.cancel();
     app.find(&banner("keyring_locked")).await;
-    println!("locked: {}", screenshot(&app, "authenticator-keyring-locked").await.display());
+    println!("locked: {}", app.screenshot("authenticator-keyring-locked").await.display());
     assert_eq!(row_count(&app).await, 0);
     assert_stored(&session, vault.path(), 0, "after a cancelled unlock");
 
@@ -753,6 +744,6 @@ async fn authenticator_explains_a_locked_keyring_writes_nothing_and_adds_once_it
     assert!(keyring_items(&session).contains(&format!("secret = {secret}")));
     // Exactly one item: the late write of the abandoned attempt did not stay behind.
     assert_stored(&session, vault.path(), 1, "after unlocking");
-    println!("added: {}", screenshot(&app, "authenticator-keyring-unlocked-added").await.display());
+    println!("added: {}", app.screenshot("authenticator-keyring-unlocked-added").await.display());
     app.close().await;
 }
