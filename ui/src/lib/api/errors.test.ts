@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { losesConnection, toUiError } from "./errors";
+import { losesConnection, refusalReason, toUiError } from "./errors";
 
 describe("toUiError", () => {
   it("keeps a serialized SessionError as it is", () => {
@@ -20,5 +20,16 @@ describe("losesConnection", () => {
     expect(losesConnection({ kind: "unreachable", message: "" })).toBe(true);
     expect(losesConnection({ kind: "tls", message: "" })).toBe(true);
     expect(losesConnection({ kind: "server", message: "", status: 403 })).toBe(false);
+  });
+});
+
+describe("refusalReason", () => {
+  it("keeps only what the portal said, as a sentence", () => {
+    const e = { kind: "server" as const, message: "the portal refused: refused: 5 users would need 2FA, the license allows 3 (HTTP 403)", status: 403 };
+    expect(refusalReason(e)).toBe("5 users would need 2FA, the license allows 3.");
+    expect(refusalReason({ kind: "server", message: "the license file is not valid: the license signature does not match" })).toBe(
+      "The license file is not valid: the license signature does not match.",
+    );
+    expect(refusalReason({ kind: "server", message: "" })).toBe("");
   });
 });

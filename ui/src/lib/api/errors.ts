@@ -38,3 +38,13 @@ export function errorTitleKey(error: UiError): string {
 export function errorHintKey(error: UiError): string {
   return `error.${error.kind}.hint`;
 }
+
+/** What the portal said when it refused an action, as a sentence: the Rust side wraps it as
+ *  "the portal refused: REASON (HTTP 403)" (and some reasons start "refused:" again), which
+ *  reads badly under a headline that already says so. */
+export function refusalReason(error: UiError): string {
+  const reason = error.message.replace(/^(the portal refused:\s*)?(refused:\s*)?/i, "").replace(/\s*\(HTTP \d+\)$/, "").trim();
+  if (!reason) return "";
+  const sentence = reason[0].toUpperCase() + reason.slice(1);
+  return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;
+}
