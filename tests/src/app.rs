@@ -99,19 +99,38 @@ impl App {
     }
 
     /// Waits for the element matching `css`; panics with the page source if it never comes.
+    /// An element that the page replaces while WebKitWebDriver is handing it over ("stale
+    /// element") is looked up again: the page is re-rendering, not missing it.
     pub async fn find(&self, css: &str) -> Element {
-        match self.client.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
-            Ok(el) => el,
-            Err(e) => {
-                let source = self.client.source().await.unwrap_or_default();
-                panic!("no element {css} in the app ({e}):\n{source}")
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.client.wait().at_most(left).for_element(Locator::Css(css)).await {
+                Ok(el) => return el,
+                Err(e) if is_stale(&e) && !left.is_zero() => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => {
+                    let source = self.client.source().await.unwrap_or_default();
+                    panic!("no element {css} in the app ({e}):\n{source}")
+                }
             }
         }
     }
 
-    /// Clicks the element matching `css`.
+    /// Clicks the element matching `css`, finding it again if the page replaced it between
+    /// the lookup and the click.
     pub async fn click(&self, css: &str) {
-        self.find(css).await.click().await.unwrap_or_else(|e| panic!("click {css}: {e}"));
+        let deadline = Instant::now() + WAIT;
+        loop {
+            match self.find(css).await.click().await {
+                Ok(_) => return,
+                Err(e) if is_stale(&e) && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => panic!("click {css}: {e}"),
+            }
+        }
     }
 
     /// Types `text` into the field matching `css` after clearing it.
@@ -233,3 +252,8 @@ const step = (now) => {
 };
 requestAnimationFrame(step);
 "#;
+
+/// A WebDriver error saying the element went away while it was being used.
+fn is_stale(e: &fantoccini::error::CmdError) -> bool {
+    e.to_string().to_lowercase().contains("stale element")
+}

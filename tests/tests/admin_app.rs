@@ -235,8 +235,10 @@ async fn admin_adds_a_user_and_a_group_through_the_picker_and_a_group_member_is_
     app.find("[data-testid=picker]").await;
     app.find("[data-testid=picker-total][data-total='5']").await;
     app.type_into("[data-testid=picker-search]", "fin").await;
+    app.find("[data-testid=picker-total][data-query=fin][data-loading=false]").await;
     app.click("[data-testid=picker-row][data-key='group:finance']").await;
     app.type_into("[data-testid=picker-search]", "car").await;
+    app.find("[data-testid=picker-total][data-query=car][data-loading=false]").await;
     app.click("[data-testid=picker-row][data-key='user:carol']").await;
     app.wait_for_text("[data-testid=picker-selected]", "2").await;
     println!("picker: {}", app.screenshot("admin-picker").await.display());
@@ -640,6 +642,7 @@ async fn admin_with_fewer_seats_than_users_sees_over_seats_and_cannot_add_more_w
     // One more user would be a fifth: the portal refuses and the picker says why.
     app.click("[data-testid=principals-add]").await;
     app.type_into("[data-testid=picker-search]", "erin").await;
+    app.find("[data-testid=picker-total][data-query=erin][data-loading=false]").await;
     app.click("[data-testid=picker-row][data-key='user:erin']").await;
     app.click("[data-testid=picker-ok]").await;
     app.wait_for_text("[data-testid=picker-error]", "license").await;

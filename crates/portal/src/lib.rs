@@ -4,6 +4,7 @@
 
 pub mod admin;
 pub mod clock;
+pub mod dates;
 pub mod error;
 pub mod messages;
 pub mod ops;

@@ -161,7 +161,12 @@ pub fn install_license(
     now: u64,
 ) -> Result<LicenseStatus, OpsError> {
     let terms = license::verify_license(text, vendor)?;
-    let summary = format!("{} ({} seats, expires {})", terms.licensee, terms.seats, terms.expires);
+    let summary = format!(
+        "{} ({} seats, expires {})",
+        terms.licensee,
+        terms.seats,
+        crate::dates::utc_date(terms.expires)
+    );
     store.set_license_text(text, &summary, actor, now as i64)?;
     license_status(store, vendor, now)
 }

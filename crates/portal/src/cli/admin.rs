@@ -231,23 +231,7 @@ fn parse_expiry(text: &str) -> anyhow::Result<u64> {
     if let Ok(unix) = text.parse::<u64>() {
         return Ok(unix);
     }
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else {
-        bail!("expiry {text:?}: expected YYYY-MM-DD or unix seconds")
-    };
-    let (y, m, d): (i64, i64, i64) = (y.parse()?, m.parse()?, d.parse()?);
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y < 1970 {
-        bail!("expiry {text:?} is not a date");
-    }
-    // Days since the epoch of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Ok((days * 86400 + 86399) as u64)
+    twofold_portal::dates::end_of_day(text).map_err(|e| anyhow::anyhow!("expiry {e}"))
 }
 
 #[cfg(test)]
