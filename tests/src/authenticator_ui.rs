@@ -51,4 +51,3 @@ pub async fn assert_code_is_oathtools(app: &App, account: &str, params: &OathPar
     assert_eq!(grouped.replace(' ', ""), code, "the grouped code is the same code");
     code
 }
-

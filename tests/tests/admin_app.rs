@@ -5,6 +5,10 @@
 //! signing in to the portal is asked for. Screenshots of each screen land in
 //! `tests/artifacts/admin-*.png`.
 
+// `ONE_APP` is a std Mutex held across awaits on purpose: each #[tokio::test] has its own
+// runtime on its own thread, and the guard only makes those threads take turns.
+#![allow(clippy::await_holding_lock)]
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 

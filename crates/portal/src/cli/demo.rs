@@ -44,7 +44,7 @@ pub fn run(store: &SqliteStore) -> anyhow::Result<()> {
     println!("demo directory ready in {}", store.dir().display());
     println!("two-factor authentication: on; principals: user:alice, group:finance");
     println!();
-    println!("  {:<8} {:<18} {}", "user", "password", "");
+    println!("  {:<8} password", "user");
     for (name, password, what) in USERS {
         println!("  {name:<8} {password:<18} {what}");
     }
