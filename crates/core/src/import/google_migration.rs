@@ -34,7 +34,8 @@ pub struct MigrationPayload {
 }
 
 /// One account in a payload, fields as the protobuf has them (proto3 defaults when absent).
-#[derive(Debug, Default)]
+/// `Debug` leaves the secret out (only its length shows), so a logged payload leaks nothing.
+#[derive(Default)]
 pub struct OtpParameters {
     pub secret: Zeroizing<Vec<u8>>,
     /// The label; Google Authenticator often writes `Issuer:account` here.
@@ -47,6 +48,20 @@ pub struct OtpParameters {
     /// 0 unspecified, 1 HOTP, 2 TOTP.
     pub otp_type: u64,
     pub counter: u64,
+}
+
+impl std::fmt::Debug for OtpParameters {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OtpParameters")
+            .field("secret", &format_args!("<redacted, {} bytes>", self.secret.len()))
+            .field("name", &self.name)
+            .field("issuer", &self.issuer)
+            .field("algorithm", &self.algorithm)
+            .field("digits", &self.digits)
+            .field("otp_type", &self.otp_type)
+            .field("counter", &self.counter)
+            .finish()
+    }
 }
 
 /// Imports a text of `otpauth-migration://` URIs (one per line; `#` comments, blank lines and
@@ -274,6 +289,26 @@ mod tests {
             decode_payload(&[0x28, 0xff]).unwrap_err(),
             ImportError::Truncated { format: FORMAT }
         );
+    }
+
+    #[test]
+    fn debug_output_of_parameters_and_payload_redacts_the_secret() {
+        let secret = b"\x01\x02\x03\xfeSECRETBYTES".to_vec();
+        let params = OtpParameters {
+            secret: Zeroizing::new(secret.clone()),
+            name: "Acme:bob".into(),
+            issuer: "Acme".into(),
+            ..Default::default()
+        };
+        let payload = MigrationPayload { otp_parameters: vec![params], ..Default::default() };
+        for shown in [format!("{payload:?}"), format!("{payload:#?}")] {
+            assert!(!shown.contains("SECRETBYTES"), "{shown}");
+            // The derived Debug of a Vec<u8> prints the bytes as numbers: `[1, 2, 3, 254, …`.
+            assert!(!shown.contains("1, 2, 3"), "{shown}");
+            assert!(!shown.contains("254"), "{shown}");
+            assert!(shown.contains("redacted, 15 bytes"), "{shown}");
+            assert!(shown.contains("Acme:bob"), "{shown}");
+        }
     }
 
     #[test]
