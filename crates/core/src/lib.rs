@@ -1,13 +1,14 @@
 //! twofold-core: Twofold's domain. TOTP/HOTP codes, shared secrets, `otpauth://` URIs, the
 //! rule for who needs two-factor authentication, the enrollment state machine, the code
-//! verifier (window, replay, lockout), the license check, and importers for other
-//! authenticator apps' exports.
+//! verifier (window, replay, lockout), the license check, importers for other authenticator
+//! apps' exports, and escaping untrusted text for display.
 //!
 //! Leaves out every kind of I/O: no clock (times are passed in as unix seconds), no disk, no
 //! network, no OS randomness (an RNG is passed in). Persistence, HTTP and UI live in the
 //! other crates and call in here, so the rules are written and tested once.
 
 pub mod data_dir;
+pub mod display;
 pub mod enrollment;
 pub mod import;
 pub mod license;

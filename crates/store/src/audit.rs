@@ -1,8 +1,16 @@
 //! The audit log: every admin action, enrollment, reset, lock and sign-in result, written in
 //! the same transaction as the change it records so the log never claims what did not happen.
 //! Entries never carry secrets, codes or passwords.
+//!
+//! Actors, subjects and details often come from outside (a username typed at the sign-in
+//! page, a client-given actor name, a licensee), so they are stored sanitised: control and
+//! other invisible characters escaped, at most [`MAX_FIELD_CHARS`] characters. A reader of
+//! the log then sees one line per entry, whatever an attacker typed.
+
+use std::borrow::Cow;
 
 use rusqlite::{params, Transaction};
+use twofold_core::display::{escape_control, truncate_chars};
 
 use crate::{SqliteStore, StoreError};
 
@@ -41,6 +49,18 @@ pub trait AuditRepo {
     fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError>;
 }
 
+/// The most characters an actor, action, subject or detail keeps in the log. Directory names
+/// are at most 128 bytes, so a real user's name is never cut.
+pub const MAX_FIELD_CHARS: usize = 128;
+
+/// What the log records for `text`: escaped, then capped (a cut escape still shows).
+fn recorded(text: &str) -> Cow<'_, str> {
+    match escape_control(text) {
+        Cow::Borrowed(plain) => truncate_chars(plain, MAX_FIELD_CHARS),
+        Cow::Owned(escaped) => Cow::Owned(truncate_chars(&escaped, MAX_FIELD_CHARS).into_owned()),
+    }
+}
+
 pub(crate) fn insert_audit(
     tx: &Transaction<'_>,
     at: i64,
@@ -51,7 +71,7 @@ pub(crate) fn insert_audit(
 ) -> Result<(), StoreError> {
     tx.execute(
         "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![at, actor, action, subject, detail],
+        params![at, recorded(actor), recorded(action), subject.map(recorded), detail.map(recorded)],
     )?;
     Ok(())
 }
@@ -63,6 +83,8 @@ impl AuditRepo for SqliteStore {
 
     fn audit(&self, filter: &AuditFilter) -> Result<Vec<AuditEntry>, StoreError> {
         let limit = filter.limit.clamp(1, 1000);
+        // Subjects are stored sanitised; the filter is too, so it finds what was recorded.
+        let subject = filter.subject.as_deref().map(recorded);
         self.with(|conn| {
             let mut stmt = conn.prepare(
                 "SELECT id, at, actor, action, subject, detail FROM audit
@@ -71,7 +93,7 @@ impl AuditRepo for SqliteStore {
                   ORDER BY id DESC LIMIT ?3",
             )?;
             let rows = stmt
-                .query_map(params![filter.subject, filter.before_id, limit], |r| {
+                .query_map(params![subject, filter.before_id, limit], |r| {
                     Ok(AuditEntry {
                         id: r.get(0)?,
                         at: r.get(1)?,
