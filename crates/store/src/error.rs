@@ -7,6 +7,26 @@ pub enum StoreError {
     DataDir { path: String, source: std::io::Error },
     #[error("key file {path}: {reason}")]
     KeyFile { path: String, reason: String },
+    /// The key file is gone but the database holds data sealed with it. A new key would open
+    /// none of it, so nothing is created; the operator restores the file or starts over.
+    #[error(
+        "the key file {path} is missing, but the database {database} holds secrets sealed \
+         with it: restore secrets.key from a backup of this data directory. To start over \
+         deliberately instead (every enrolled user then gets a new QR code at their next \
+         sign-in), discard the enrolled secrets first: sqlite3 {database} \"DELETE FROM \
+         enrollments; DELETE FROM settings WHERE key = 'secrets.key_check'\""
+    )]
+    KeyMissing { path: String, database: String },
+    /// The key file does not open what the database holds (a key from another directory, or
+    /// a replaced file); nothing is changed.
+    #[error(
+        "the key file {path} is not the key the database {database} was sealed with: restore \
+         the matching secrets.key from a backup of this data directory. To start over \
+         deliberately instead (every enrolled user then gets a new QR code at their next \
+         sign-in), discard the enrolled secrets first: sqlite3 {database} \"DELETE FROM \
+         enrollments; DELETE FROM settings WHERE key = 'secrets.key_check'\""
+    )]
+    KeyMismatch { path: String, database: String },
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
     #[error(

@@ -67,8 +67,13 @@ fn a_copied_database_without_its_key_file_reveals_no_secret() {
             std::fs::copy(from, copy.join(name)).unwrap();
         }
     }
-    let thief = SqliteStore::open(&copy).unwrap();
-    assert!(matches!(thief.enrollment("alice"), Err(StoreError::Decrypt)));
+    // The copy will not even open without the key: it would make a new key, which opens
+    // nothing (see tests/key_file.rs). With a key of its own it refuses likewise.
+    assert!(matches!(SqliteStore::open(&copy), Err(StoreError::KeyMissing { .. })));
+    let elsewhere = dir.path().join("elsewhere");
+    drop(SqliteStore::open(&elsewhere).unwrap());
+    std::fs::copy(elsewhere.join("secrets.key"), copy.join("secrets.key")).unwrap();
+    assert!(matches!(SqliteStore::open(&copy), Err(StoreError::KeyMismatch { .. })));
 }
 
 #[test]
