@@ -18,20 +18,41 @@ pub struct VerifierPolicy {
     pub steps_back: u64,
     /// Consecutive failures that lock the user.
     pub max_failures: u32,
-    /// How long a lock lasts, in seconds.
+    /// How long the first lock lasts, in seconds; each further lock without an accepted code
+    /// in between lasts twice as long as the one before, up to `max_lock_seconds`.
     pub lock_seconds: u64,
+    /// The longest a lock lasts.
+    pub max_lock_seconds: u64,
 }
 
-/// One step back, lock after 5 failures for 15 minutes.
+/// One step back, lock after 5 failures; the first lock lasts 15 minutes, then 30, 60, …
+/// up to a day.
 ///
 /// Why 5: with two acceptable codes per attempt out of 10^6, five guesses give an attacker
 /// who already has the password a 1-in-100,000 chance per lock period, while NIST SP 800-63B
-/// only caps attempts at 100; a user who mistypes five times in a row is rare. Why a
-/// 15-minute lock that expires by itself: a permanent lock would let anyone who knows a
-/// username lock that user out for good, and an admin can still unlock earlier.
+/// only caps attempts at 100; a user who mistypes five times in a row is rare. Why locks
+/// that expire by themselves: a permanent lock would let anyone who knows a username lock
+/// that user out for good, and an admin can still unlock earlier. Why doubling: a fixed
+/// 15-minute lock leaves 96 lock periods, 480 guesses, a day (about 1 in 1,000 per day);
+/// doubling leaves 7 lock periods (35 guesses) on the first day and 5 guesses on each day
+/// after (see docs/RELIABILITY.md for the figures).
 impl Default for VerifierPolicy {
     fn default() -> Self {
-        VerifierPolicy { steps_back: 1, max_failures: 5, lock_seconds: 900 }
+        VerifierPolicy {
+            steps_back: 1,
+            max_failures: 5,
+            lock_seconds: 900,
+            max_lock_seconds: 86_400,
+        }
+    }
+}
+
+impl VerifierPolicy {
+    /// How long the lock after `previous_locks` earlier ones (since the last accepted code)
+    /// lasts.
+    pub fn lock_duration(&self, previous_locks: u32) -> u64 {
+        let factor = 1u64.checked_shl(previous_locks.min(63)).unwrap_or(u64::MAX);
+        self.lock_seconds.saturating_mul(factor).min(self.max_lock_seconds.max(self.lock_seconds))
     }
 }
 
@@ -44,6 +65,8 @@ pub struct VerifierState {
     pub consecutive_failures: u32,
     /// Unix time the current lock ends, if any.
     pub locked_until: Option<u64>,
+    /// Locks since the last accepted code (or admin unlock): each lasts twice the one before.
+    pub locks: u32,
 }
 
 impl VerifierState {
@@ -52,9 +75,15 @@ impl VerifierState {
         self.locked_until.is_some_and(|until| until > unix)
     }
 
-    /// Admin unlock: clears failures and the lock. The last accepted step is kept, so
-    /// unlocking can never re-open a replay.
+    /// Admin unlock: clears failures, the lock and the lock count. The last accepted step is
+    /// kept, so unlocking can never re-open a replay.
     pub fn unlocked(self) -> Self {
+        VerifierState { consecutive_failures: 0, locked_until: None, locks: 0, ..self }
+    }
+
+    /// An expired lock: failures start again, but the lock count stays, so the next lock
+    /// lasts longer.
+    fn lock_expired(self) -> Self {
         VerifierState { consecutive_failures: 0, locked_until: None, ..self }
     }
 }
@@ -66,9 +95,11 @@ pub enum Verdict {
     Accepted { step: u64 },
     /// Wrong code. `locked_until` is set if this failure locked the user.
     Rejected { failures: u32, locked_until: Option<u64> },
-    /// A right code for a step already used: counted as a failure, because an observer who
-    /// saw a code typed must not get unlimited free retries with it.
-    Replayed { failures: u32, locked_until: Option<u64> },
+    /// A right code for a step already used: refused, and not counted as a failure. A user
+    /// who submits the same code twice (a double click, a second tab) must not lock
+    /// themselves out, and an observer who saw a code typed learns nothing by retrying it:
+    /// only codes of already used steps get here, and a used step never opens again.
+    Replayed,
     /// The user is locked; the code was not checked.
     Locked { until: u64 },
     /// Not a code at all (wrong length or not digits). Counts as a failure like a wrong code,
@@ -104,8 +135,7 @@ pub fn verify(
 
     let mut state = state;
     if state.locked_until.is_some() {
-        // The lock expired: the user starts afresh.
-        state = state.unlocked();
+        state = state.lock_expired();
     }
 
     let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
@@ -139,29 +169,29 @@ pub fn verify(
         return (verdict, state);
     }
     if state.last_accepted_step.is_some_and(|last| last >= matched_step) {
-        let state = record_failure(state, unix, policy);
-        let verdict = Verdict::Replayed {
-            failures: state.consecutive_failures,
-            locked_until: state.locked_until,
-        };
-        return (verdict, state);
+        return (Verdict::Replayed, state);
     }
     let state = VerifierState {
         last_accepted_step: Some(matched_step),
         consecutive_failures: 0,
         locked_until: None,
+        locks: 0,
     };
     (Verdict::Accepted { step: matched_step }, state)
 }
 
 fn record_failure(state: VerifierState, unix: u64, policy: &VerifierPolicy) -> VerifierState {
     let failures = state.consecutive_failures.saturating_add(1);
-    let locked_until = if failures >= policy.max_failures {
-        Some(unix.saturating_add(policy.lock_seconds))
-    } else {
-        state.locked_until
-    };
-    VerifierState { consecutive_failures: failures, locked_until, ..state }
+    if failures >= policy.max_failures {
+        let until = unix.saturating_add(policy.lock_duration(state.locks));
+        return VerifierState {
+            consecutive_failures: failures,
+            locked_until: Some(until),
+            locks: state.locks.saturating_add(1),
+            ..state
+        };
+    }
+    VerifierState { consecutive_failures: failures, ..state }
 }
 
 #[cfg(test)]
@@ -219,15 +249,29 @@ mod tests {
     fn replayed_code_in_same_step_is_rejected() {
         let (_, state) = check(&code_at(T), T, VerifierState::default());
         let (verdict, state) = check(&code_at(T), T + 10, state);
-        assert_eq!(verdict, Verdict::Replayed { failures: 1, locked_until: None });
+        assert_eq!(verdict, Verdict::Replayed);
         assert_eq!(state.last_accepted_step, Some(T / 30));
+    }
+
+    #[test]
+    fn replaying_a_just_accepted_code_never_locks_the_user() {
+        let (_, mut state) = check(&code_at(T), T, VerifierState::default());
+        for n in 0..20 {
+            let (verdict, next) = check(&code_at(T), T + n, state);
+            assert_eq!(verdict, Verdict::Replayed);
+            state = next;
+        }
+        assert_eq!(state.consecutive_failures, 0);
+        assert!(!state.is_locked(T + 20));
+        let (verdict, _) = check(&code_at(T + 30), T + 30, state);
+        assert!(matches!(verdict, Verdict::Accepted { .. }));
     }
 
     #[test]
     fn older_code_after_newer_accepted_is_a_replay() {
         let (_, state) = check(&code_at(T), T, VerifierState::default());
         let (verdict, _) = check(&code_at(T - 30), T + 1, state);
-        assert!(matches!(verdict, Verdict::Replayed { .. }));
+        assert!(matches!(verdict, Verdict::Replayed));
     }
 
     #[test]
@@ -266,7 +310,56 @@ mod tests {
             last_accepted_step: None,
             consecutive_failures: 5,
             locked_until: Some(T + 900),
+            locks: 1,
         }
+    }
+
+    /// Five wrong codes at `unix`, starting from `state`.
+    fn five_wrong(mut state: VerifierState, unix: u64) -> VerifierState {
+        let wrong = wrong_code(unix);
+        for _ in 0..5 {
+            state = check(&wrong, unix, state).1;
+        }
+        state
+    }
+
+    #[test]
+    fn each_lock_without_a_good_code_between_lasts_twice_as_long_up_to_a_day() {
+        let mut state = VerifierState::default();
+        let mut now = T;
+        let mut lengths = Vec::new();
+        for _ in 0..9 {
+            state = five_wrong(state, now);
+            let until = state.locked_until.unwrap();
+            lengths.push(until - now);
+            now = until;
+        }
+        assert_eq!(lengths, [900, 1800, 3600, 7200, 14_400, 28_800, 57_600, 86_400, 86_400],);
+    }
+
+    #[test]
+    fn an_accepted_code_ends_the_escalation() {
+        let state = five_wrong(VerifierState::default(), T);
+        let state = five_wrong(state, T + 900);
+        assert_eq!(state.locks, 2);
+        let after = T + 900 + 1800;
+        let (verdict, state) = check(&code_at(after), after, state);
+        assert!(matches!(verdict, Verdict::Accepted { .. }));
+        let state = five_wrong(state, after + 30);
+        assert_eq!(state.locked_until, Some(after + 30 + 900));
+    }
+
+    #[test]
+    fn an_attacker_gets_thirty_five_guesses_on_the_first_day_with_escalating_locks() {
+        // An attacker with the password guesses as fast as the lock allows for a day.
+        let (mut state, mut now, mut guesses) = (VerifierState::default(), T, 0u32);
+        let day_end = T + 86_400;
+        while now < day_end {
+            state = five_wrong(state, now);
+            guesses += 5;
+            now = state.locked_until.unwrap();
+        }
+        assert_eq!(guesses, 35);
     }
 
     #[test]
@@ -291,6 +384,7 @@ mod tests {
     fn admin_unlock_clears_lock_but_keeps_last_step() {
         let state = VerifierState { last_accepted_step: Some(7), ..locked_state() };
         let unlocked = state.unlocked();
+        assert_eq!(unlocked.locks, 0);
         assert_eq!(unlocked, VerifierState { last_accepted_step: Some(7), ..Default::default() });
         let (verdict, _) = check(&code_at(T + 60), T + 60, unlocked);
         assert!(matches!(verdict, Verdict::Accepted { .. }));

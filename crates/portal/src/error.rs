@@ -2,7 +2,7 @@
 //! status; internal failures are logged in full and answered with a generic message, because
 //! a client learns nothing useful from a database error and an attacker might.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, StringRejection};
 use axum::extract::{FromRequest, Request};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -49,6 +49,16 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<crate::blocking::WorkError> for ApiError {
+    fn from(e: crate::blocking::WorkError) -> Self {
+        match e {
+            crate::blocking::WorkError::Store(e) => e.into(),
+            crate::blocking::WorkError::Ops(e) => e.into(),
+            other => ApiError::internal(other),
+        }
+    }
+}
+
 impl From<OpsError> for ApiError {
     fn from(e: OpsError) -> Self {
         match e {
@@ -84,4 +94,26 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         _ => StatusCode::BAD_REQUEST,
     };
     ApiError::new(status, format!("invalid request body: {}", rejection.body_text()))
+}
+
+/// A `String` body whose rejections (not UTF-8, too large) are JSON errors like every other
+/// API answer; axum's own `String` extractor answers those in plain text.
+pub struct ApiText(pub String);
+
+impl<S> FromRequest<S> for ApiText
+where
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match String::from_request(req, state).await {
+            Ok(text) => Ok(ApiText(text)),
+            Err(rejection) => Err(text_rejection(rejection)),
+        }
+    }
+}
+
+fn text_rejection(rejection: StringRejection) -> ApiError {
+    ApiError::new(rejection.status(), format!("invalid request body: {}", rejection.body_text()))
 }

@@ -3,17 +3,20 @@
 //! only parses the command line and wires these together.
 
 pub mod admin;
+pub mod blocking;
 pub mod clock;
 pub mod dates;
 pub mod error;
 pub mod messages;
 pub mod ops;
 pub mod pages;
+pub mod password_check;
 pub mod passwords;
 pub mod qr;
 pub mod rdp;
 pub mod router;
 pub mod security;
+pub mod server;
 pub mod session;
 pub mod signin;
 pub mod state;

@@ -3,15 +3,17 @@
 //! per-address throttle as the sign-in page.
 
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use twofold_store::NewAuditEntry;
 
 use crate::error::{ApiError, ApiJson};
+use crate::password_check::{self, PasswordOutcome};
 use crate::signin::Visit;
 use crate::state::AppState;
-use crate::{messages, ops, passwords};
+use crate::{blocking, messages, ops};
 
 #[derive(Deserialize)]
 pub struct RdpRequest {
@@ -43,44 +45,43 @@ async fn decide(
 ) -> Result<RdpAnswer, ApiError> {
     // The RDP front end is a service, not a person: its answers are in English.
     let m = messages::english();
-    let now = state.now_i64();
-    let settings = &state.settings;
     let deny = |reason: &str| RdpAnswer { allowed: false, reason: reason.to_string() };
-    if state.store.address_failures(&visit.address, now, settings.address_window as i64)?
-        >= settings.address_limit
-    {
-        return Ok(deny(&m.rdp_throttled));
-    }
     let username = request.username.trim().to_string();
-    let user = state.store.user(&username)?;
-    let stored = user.as_ref().map(|u| u.password_hash.clone());
     let password = zeroize::Zeroizing::new(request.password);
-    let ok = tokio::task::spawn_blocking(move || {
-        passwords::check_password(stored.as_deref(), &password)
-    })
-    .await
-    .unwrap_or(false);
-    let subject: String = username.chars().take(128).collect();
-    let (answer, action) = match user.filter(|_| ok) {
-        None => {
-            state.store.record_address_failure(
-                &visit.address,
-                now,
-                settings.address_window as i64,
-            )?;
-            (deny(&m.rdp_denied_credentials), "rdp.denied")
+    let outcome = password_check::check(state, &visit.address, &username, password).await?;
+    let (answer, action, subject) = match outcome {
+        PasswordOutcome::AddressThrottled | PasswordOutcome::AccountThrottled => {
+            return Ok(deny(&m.rdp_throttled));
         }
-        Some(user) if ops::user_needs_two_factor(state.store.as_ref(), &user.name)? => {
-            (deny(&m.rdp_denied_two_factor), "rdp.denied")
+        PasswordOutcome::Busy => {
+            return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m.busy.clone()));
         }
-        Some(_) => (RdpAnswer { allowed: true, reason: m.rdp_allowed.clone() }, "rdp.allowed"),
+        PasswordOutcome::Rejected { user } => (deny(&m.rdp_denied_credentials), "rdp.denied", user),
+        PasswordOutcome::Accepted(user) => {
+            let store = state.store.clone();
+            let name = user.name.clone();
+            let needs =
+                blocking::run(move || ops::user_needs_two_factor(store.as_ref(), &name)).await?;
+            if needs {
+                (deny(&m.rdp_denied_two_factor), "rdp.denied", Some(user.name))
+            } else {
+                let allowed = RdpAnswer { allowed: true, reason: m.rdp_allowed.clone() };
+                (allowed, "rdp.allowed", Some(user.name))
+            }
+        }
     };
-    state.store.append_audit(NewAuditEntry {
-        at: now,
-        actor: &visit.address,
-        action,
-        subject: Some(&subject),
-        detail: Some(&answer.reason),
-    })?;
+    let store = state.store.clone();
+    let (now, actor, detail) = (state.now_i64(), visit.address.clone(), answer.reason.clone());
+    blocking::run(move || {
+        store.append_audit(NewAuditEntry {
+            at: now,
+            actor: &actor,
+            action,
+            // An unknown name is not recorded: it is often a password typed in the wrong field.
+            subject: subject.as_deref(),
+            detail: Some(&detail),
+        })
+    })
+    .await?;
     Ok(answer)
 }

@@ -28,7 +28,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/rdp/authorize", post(rdp::authorize))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(PAGE_BODY_LIMIT))
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
 
@@ -37,7 +37,7 @@ pub fn admin_app(state: AppState) -> Router {
         .fallback(api_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
-        .layer(middleware::from_fn(security::headers))
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
         .with_state(state)
 }
 

@@ -5,7 +5,9 @@
 //! pre-sign-in id is worthless. CSRF uses a separate random cookie and, in each form, an
 //! HMAC of it under a server key: a cross-site page can neither read the cookie nor compute
 //! the token. Both cookies are HttpOnly, SameSite=Lax (Strict would drop the cookie when a
-//! user follows a link to the portal), and Secure under TLS.
+//! user follows a link to the portal), and Secure under TLS. Under TLS their names carry the
+//! `__Host-` prefix, so a browser refuses them unless they are Secure, host-only and for
+//! `/`: a sibling subdomain or a plain-HTTP page cannot plant or overwrite them.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -17,6 +19,26 @@ use subtle::ConstantTimeEq;
 
 pub const SESSION_COOKIE: &str = "twofold_session";
 pub const CSRF_COOKIE: &str = "twofold_csrf";
+pub const SECURE_SESSION_COOKIE: &str = "__Host-twofold_session";
+pub const SECURE_CSRF_COOKIE: &str = "__Host-twofold_csrf";
+
+/// The session cookie's name: `__Host-` prefixed when cookies are Secure.
+pub fn session_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
+
+/// The CSRF cookie's name: `__Host-` prefixed when cookies are Secure.
+pub fn csrf_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_CSRF_COOKIE
+    } else {
+        CSRF_COOKIE
+    }
+}
 
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -105,5 +127,15 @@ mod tests {
         assert!(plain.to_str().unwrap().contains("HttpOnly; SameSite=Lax"));
         assert!(!plain.to_str().unwrap().contains("Secure"));
         assert!(tls.to_str().unwrap().ends_with("; Secure"));
+    }
+
+    #[test]
+    fn secure_cookies_use_the_host_prefix_with_path_root_and_no_domain() {
+        let cookie = set_cookie(session_cookie(true), "v", 60, true);
+        let text = cookie.to_str().unwrap();
+        assert!(text.starts_with("__Host-twofold_session=v; Path=/;"), "{text}");
+        assert!(!text.to_ascii_lowercase().contains("domain="));
+        assert_eq!(csrf_cookie(true), "__Host-twofold_csrf");
+        assert_eq!(session_cookie(false), "twofold_session");
     }
 }

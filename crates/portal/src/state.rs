@@ -19,6 +19,8 @@ pub struct AppState {
     pub settings: Arc<PortalSettings>,
     /// The admin API bearer token (only the admin router reads it).
     pub admin_token: Arc<zeroize::Zeroizing<String>>,
+    /// Slots for password hashes running at once (see `password_check`).
+    pub hash_slots: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Clone, Debug)]
@@ -34,6 +36,9 @@ pub struct PortalSettings {
     /// Failed passwords or codes from one address within `address_window` before it gets 429.
     pub address_limit: u32,
     pub address_window: u64,
+    /// Failed passwords for one account (from any address) within `address_window` before
+    /// that account's password sign-ins get 429 for the rest of the window.
+    pub account_limit: u32,
 }
 
 impl Default for PortalSettings {
@@ -47,6 +52,9 @@ impl Default for PortalSettings {
             // spray of codes across accounts (the per-user lock stops one account at 5).
             address_limit: 50,
             address_window: 15 * 60,
+            // A person who forgot a password gives up or asks long before ten tries; a
+            // password sprayer gets ten guesses per account per quarter hour.
+            account_limit: 10,
         }
     }
 }

@@ -3,6 +3,11 @@
 //!
 //! Verifier updates are compare-and-set on the previous state, so two portal processes
 //! checking the same code at once cannot both accept it (replay across processes).
+//!
+//! A pending secret has an owner: the hash of the session id that was shown it. Only that
+//! session may view or activate it, so another sign-in with the same password (an attacker
+//! who knows it) can neither read the key the user is about to scan nor slip its own key
+//! under the user's code.
 
 use rusqlite::{params, OptionalExtension};
 use twofold_core::{EnrollmentState, Secret, VerifierState};
@@ -16,7 +21,17 @@ pub struct EnrollmentRecord {
     pub state: EnrollmentState,
     pub secret: Secret,
     pub verifier: VerifierState,
+    /// The session (id hash) a pending secret was issued to; `None` for an active secret.
+    pub owner: Option<Vec<u8>>,
     pub updated: i64,
+}
+
+impl EnrollmentRecord {
+    /// Whether the session with `id_hash` was the one shown this pending secret.
+    pub fn is_owned_by(&self, id_hash: &[u8]) -> bool {
+        use subtle::ConstantTimeEq;
+        self.owner.as_deref().is_some_and(|owner| bool::from(owner.ct_eq(id_hash)))
+    }
 }
 
 /// What the admin's Reset Users view shows: no secret is decrypted for it.
@@ -31,15 +46,25 @@ pub struct EnrollmentSummary {
 pub trait EnrollmentRepo {
     fn enrollment(&self, user: &str) -> Result<Option<EnrollmentRecord>, StoreError>;
     fn enrollment_summaries(&self) -> Result<Vec<EnrollmentSummary>, StoreError>;
-    /// Stores a new pending secret, replacing an older pending one. Refuses to replace an
-    /// active secret: only a reset does that.
-    fn issue_pending(&self, user: &str, secret: &Secret, now: i64) -> Result<(), StoreError>;
+    /// Stores a new pending secret for the session `owner`, replacing an older pending one
+    /// (whose session can then no longer view or activate it). Refuses to replace an active
+    /// secret: only a reset does that. Replacing a key another live session was shown is
+    /// audited as `enrollment.concurrent`.
+    fn issue_pending(
+        &self,
+        user: &str,
+        secret: &Secret,
+        owner: &[u8],
+        now: i64,
+    ) -> Result<(), StoreError>;
     /// Makes the pending secret active, recording the step of the code that proved it.
-    /// Fails if the pending secret changed since `expected` was read (another sign-in).
+    /// Fails if the pending secret changed since `expected` was read or belongs to another
+    /// session than `owner`.
     fn activate(
         &self,
         user: &str,
         expected: &Secret,
+        owner: &[u8],
         step: u64,
         now: i64,
     ) -> Result<(), StoreError>;
@@ -67,11 +92,13 @@ fn verifier_from(
     last_step: Option<i64>,
     failures: i64,
     locked_until: Option<i64>,
+    locks: i64,
 ) -> VerifierState {
     VerifierState {
         last_accepted_step: last_step.map(|s| s.max(0) as u64),
         consecutive_failures: failures.clamp(0, u32::MAX as i64) as u32,
         locked_until: locked_until.map(|t| t.max(0) as u64),
+        locks: locks.clamp(0, u32::MAX as i64) as u32,
     }
 }
 
@@ -86,24 +113,37 @@ impl EnrollmentRepo for SqliteStore {
         let row = self.with(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT user_name, state, secret, last_step, failures, locked_until, updated
+                    "SELECT user_name, state, secret, last_step, failures, locked_until, locks,
+                            owner, updated
                        FROM enrollments WHERE user_name = ?1",
                     [user],
                     |r| {
                         Ok((
-                            r.get::<_, String>(0)?,
-                            r.get::<_, String>(1)?,
-                            r.get::<_, Vec<u8>>(2)?,
-                            r.get::<_, Option<i64>>(3)?,
-                            r.get::<_, i64>(4)?,
-                            r.get::<_, Option<i64>>(5)?,
-                            r.get::<_, i64>(6)?,
+                            (
+                                r.get::<_, String>(0)?,
+                                r.get::<_, String>(1)?,
+                                r.get::<_, Vec<u8>>(2)?,
+                            ),
+                            (
+                                r.get::<_, Option<i64>>(3)?,
+                                r.get::<_, i64>(4)?,
+                                r.get::<_, Option<i64>>(5)?,
+                                r.get::<_, i64>(6)?,
+                            ),
+                            r.get::<_, Option<Vec<u8>>>(7)?,
+                            r.get::<_, i64>(8)?,
                         ))
                     },
                 )
                 .optional()?)
         })?;
-        let Some((name, state, sealed, last_step, failures, locked_until, updated)) = row else {
+        let Some((
+            (name, state, sealed),
+            (last_step, failures, locked_until, locks),
+            owner,
+            updated,
+        )) = row
+        else {
             return Ok(None);
         };
         let state = EnrollmentState::parse(&state)
@@ -113,7 +153,8 @@ impl EnrollmentRepo for SqliteStore {
             user: name,
             state,
             secret,
-            verifier: verifier_from(last_step, failures, locked_until),
+            verifier: verifier_from(last_step, failures, locked_until, locks),
+            owner,
             updated,
         }))
     }
@@ -138,26 +179,58 @@ impl EnrollmentRepo for SqliteStore {
         })
     }
 
-    fn issue_pending(&self, user: &str, secret: &Secret, now: i64) -> Result<(), StoreError> {
+    fn issue_pending(
+        &self,
+        user: &str,
+        secret: &Secret,
+        owner: &[u8],
+        now: i64,
+    ) -> Result<(), StoreError> {
         self.write(|tx| {
             let name = existing_user(tx, user)?;
-            let state: Option<String> = tx
-                .query_row("SELECT state FROM enrollments WHERE user_name = ?1", [&name], |r| r.get(0))
+            let row: Option<(String, Option<Vec<u8>>)> = tx
+                .query_row(
+                    "SELECT state, owner FROM enrollments WHERE user_name = ?1",
+                    [&name],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
                 .optional()?;
-            if state.as_deref() == Some("active") {
+            if row.as_ref().is_some_and(|(state, _)| state == "active") {
                 return Err(StoreError::Invalid {
                     what: "enrollment",
                     reason: format!("{name} already has an active secret; reset it first"),
                 });
             }
+            let previous_owner = row.and_then(|(_, owner)| owner).filter(|o| o != owner);
+            let displaced_live_session = match previous_owner {
+                Some(previous) => tx
+                    .query_row(
+                        "SELECT 1 FROM sessions WHERE id_hash = ?1 AND stage = 'activate' AND expires > ?2",
+                        params![previous, now],
+                        |_| Ok(()),
+                    )
+                    .optional()?
+                    .is_some(),
+                None => false,
+            };
             let sealed = self.secrets.seal(&name, secret);
             tx.execute(
-                "INSERT INTO enrollments (user_name, state, secret, last_step, failures, locked_until, updated)
-                 VALUES (?1, 'pending', ?2, NULL, 0, NULL, ?3)
+                "INSERT INTO enrollments (user_name, state, secret, last_step, failures, locked_until, owner, updated)
+                 VALUES (?1, 'pending', ?2, NULL, 0, NULL, ?3, ?4)
                  ON CONFLICT(user_name) DO UPDATE SET state = 'pending', secret = excluded.secret,
-                     last_step = NULL, updated = excluded.updated",
-                params![name, sealed, now],
+                     last_step = NULL, owner = excluded.owner, updated = excluded.updated",
+                params![name, sealed, owner, now],
             )?;
+            if displaced_live_session {
+                insert_audit(
+                    tx,
+                    now,
+                    &name,
+                    "enrollment.concurrent",
+                    Some(&name),
+                    Some("a newer sign-in replaced the key another open activation page showed"),
+                )?;
+            }
             insert_audit(tx, now, &name, "enrollment.issue", Some(&name), None)
         })
     }
@@ -166,23 +239,27 @@ impl EnrollmentRepo for SqliteStore {
         &self,
         user: &str,
         expected: &Secret,
+        owner: &[u8],
         step: u64,
         now: i64,
     ) -> Result<(), StoreError> {
         self.write(|tx| {
             let name = existing_user(tx, user)?;
-            let row: Option<(String, Vec<u8>)> = tx
+            let row: Option<(String, Vec<u8>, Option<Vec<u8>>)> = tx
                 .query_row(
-                    "SELECT state, secret FROM enrollments WHERE user_name = ?1",
+                    "SELECT state, secret, owner FROM enrollments WHERE user_name = ?1",
                     [&name],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
                 )
                 .optional()?;
-            let Some((state, sealed)) = row else {
+            let Some((state, sealed, current_owner)) = row else {
                 return Err(StoreError::not_found("pending enrollment", &name));
             };
             let current = self.secrets.open(&name, &sealed)?;
-            if state != "pending" || current.as_bytes() != expected.as_bytes() {
+            if state != "pending"
+                || current.as_bytes() != expected.as_bytes()
+                || current_owner.as_deref() != Some(owner)
+            {
                 return Err(StoreError::Invalid {
                     what: "enrollment",
                     reason: "the pending secret changed; sign in again".to_string(),
@@ -190,7 +267,8 @@ impl EnrollmentRepo for SqliteStore {
             }
             tx.execute(
                 "UPDATE enrollments SET state = 'active', last_step = ?2, failures = 0,
-                        locked_until = NULL, updated = ?3 WHERE user_name = ?1",
+                        locked_until = NULL, locks = 0, owner = NULL, updated = ?3
+                  WHERE user_name = ?1",
                 params![name, to_i64(Some(step)), now],
             )?;
             insert_audit(tx, now, &name, "enrollment.activate", Some(&name), None)
@@ -207,16 +285,20 @@ impl EnrollmentRepo for SqliteStore {
     ) -> Result<bool, StoreError> {
         self.write(|tx| {
             let changed = tx.execute(
-                "UPDATE enrollments SET last_step = ?5, failures = ?6, locked_until = ?7, updated = ?8
-                  WHERE user_name = ?1 AND last_step IS ?2 AND failures = ?3 AND locked_until IS ?4",
+                "UPDATE enrollments SET last_step = ?6, failures = ?7, locked_until = ?8, locks = ?9,
+                        updated = ?10
+                  WHERE user_name = ?1 AND last_step IS ?2 AND failures = ?3 AND locked_until IS ?4
+                        AND locks = ?5",
                 params![
                     user,
                     to_i64(previous.last_accepted_step),
                     previous.consecutive_failures,
                     to_i64(previous.locked_until),
+                    previous.locks,
                     to_i64(next.last_accepted_step),
                     next.consecutive_failures,
                     to_i64(next.locked_until),
+                    next.locks,
                     now
                 ],
             )?;
@@ -249,7 +331,8 @@ impl EnrollmentRepo for SqliteStore {
             for user in users {
                 let name = existing_user(tx, user)?;
                 tx.execute(
-                    "UPDATE enrollments SET failures = 0, locked_until = NULL, updated = ?2 WHERE user_name = ?1",
+                    "UPDATE enrollments SET failures = 0, locked_until = NULL, locks = 0, updated = ?2
+                      WHERE user_name = ?1",
                     params![name, now],
                 )?;
                 insert_audit(tx, now, actor, "user.unlock", Some(&name), None)?;

@@ -69,6 +69,16 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX audit_by_subject ON audit(subject COLLATE NOCASE, id);
     "#,
+    // 2: a pending secret belongs to the session that was shown it (`owner`, the session id's
+    // hash); locks escalate (`locks` since the last accepted code); a session records
+    // whether it passed the second factor, so one signed in with the password alone can be
+    // sent to the code step when 2FA becomes required.
+    r#"
+    ALTER TABLE enrollments ADD COLUMN owner BLOB;
+    ALTER TABLE enrollments ADD COLUMN locks INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE sessions ADD COLUMN two_factor INTEGER NOT NULL DEFAULT 0;
+    CREATE INDEX sessions_by_user ON sessions(user_name);
+    "#,
 ];
 
 /// The schema version this build writes.

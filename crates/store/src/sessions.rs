@@ -40,6 +40,9 @@ impl SessionStage {
 pub struct SessionRecord {
     pub user: String,
     pub stage: SessionStage,
+    /// Whether this session passed the second factor (a code), not only the password. A
+    /// signed-in session without it is sent to the code step once 2FA applies to its user.
+    pub two_factor: bool,
     pub created: i64,
     pub expires: i64,
 }
@@ -50,11 +53,19 @@ pub trait SessionRepo {
         id_hash: &[u8],
         user: &str,
         stage: SessionStage,
+        two_factor: bool,
         now: i64,
         expires: i64,
     ) -> Result<(), StoreError>;
     /// The session if it exists and has not expired.
     fn session(&self, id_hash: &[u8], now: i64) -> Result<Option<SessionRecord>, StoreError>;
+    /// Moves a session back to a sign-in step (2FA became required after it signed in).
+    fn step_back_session(
+        &self,
+        id_hash: &[u8],
+        stage: SessionStage,
+        expires: i64,
+    ) -> Result<(), StoreError>;
     fn delete_session(&self, id_hash: &[u8]) -> Result<(), StoreError>;
     /// Removes expired sessions; returns how many.
     fn purge_sessions(&self, now: i64) -> Result<usize, StoreError>;
@@ -66,13 +77,31 @@ impl SessionRepo for SqliteStore {
         id_hash: &[u8],
         user: &str,
         stage: SessionStage,
+        two_factor: bool,
         now: i64,
         expires: i64,
     ) -> Result<(), StoreError> {
         self.with(|conn| {
             conn.execute(
-                "INSERT INTO sessions (id_hash, user_name, stage, created, expires) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![id_hash, user, stage.as_str(), now, expires],
+                "INSERT INTO sessions (id_hash, user_name, stage, two_factor, created, expires)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![id_hash, user, stage.as_str(), two_factor, now, expires],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn step_back_session(
+        &self,
+        id_hash: &[u8],
+        stage: SessionStage,
+        expires: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|conn| {
+            conn.execute(
+                "UPDATE sessions SET stage = ?2, two_factor = 0, expires = MIN(expires, ?3)
+                  WHERE id_hash = ?1",
+                params![id_hash, stage.as_str(), expires],
             )?;
             Ok(())
         })
@@ -82,14 +111,29 @@ impl SessionRepo for SqliteStore {
         let row = self.with(|conn| {
             Ok(conn
                 .query_row(
-                    "SELECT user_name, stage, created, expires FROM sessions WHERE id_hash = ?1 AND expires > ?2",
+                    "SELECT user_name, stage, two_factor, created, expires FROM sessions
+                      WHERE id_hash = ?1 AND expires > ?2",
                     params![id_hash, now],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get(2)?, r.get(3)?)),
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, bool>(2)?,
+                            r.get(3)?,
+                            r.get(4)?,
+                        ))
+                    },
                 )
                 .optional()?)
         })?;
-        Ok(row.and_then(|(user, stage, created, expires)| {
-            SessionStage::parse(&stage).map(|stage| SessionRecord { user, stage, created, expires })
+        Ok(row.and_then(|(user, stage, two_factor, created, expires)| {
+            SessionStage::parse(&stage).map(|stage| SessionRecord {
+                user,
+                stage,
+                two_factor,
+                created,
+                expires,
+            })
         }))
     }
 

@@ -6,6 +6,7 @@ use twofold_core::{EnrollmentState, Principal, Secret, VerifierState};
 use twofold_store::*;
 
 const NOW: i64 = 1_700_000_000;
+const OWNER: &[u8] = b"session-id-hash";
 
 fn open() -> (tempfile::TempDir, SqliteStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -35,7 +36,7 @@ fn secrets_never_appear_in_the_database_file() {
     let (dir, store) = open();
     seed(&store);
     let s = Secret::from_bytes(b"this-is-a-known-sec!".to_vec()).unwrap();
-    store.issue_pending("alice", &s, NOW).unwrap();
+    store.issue_pending("alice", &s, OWNER, NOW).unwrap();
     drop(store);
     let mut raw = Vec::new();
     for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
@@ -57,7 +58,7 @@ fn secrets_never_appear_in_the_database_file() {
 fn a_copied_database_without_its_key_file_reveals_no_secret() {
     let (dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(7), NOW).unwrap();
+    store.issue_pending("alice", &secret(7), OWNER, NOW).unwrap();
     drop(store);
     let copy = dir.path().join("copy");
     std::fs::create_dir(&copy).unwrap();
@@ -205,27 +206,87 @@ fn removing_an_unlisted_principal_removes_nothing() {
 fn activation_makes_the_pending_secret_active() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
     let pending = store.enrollment("alice").unwrap().unwrap();
     assert_eq!(pending.state, EnrollmentState::Pending);
-    store.activate("alice", &pending.secret, 42, NOW).unwrap();
+    store.activate("alice", &pending.secret, OWNER, 42, NOW).unwrap();
     let active = store.enrollment("alice").unwrap().unwrap();
     assert_eq!(active.state, EnrollmentState::Active);
     assert_eq!(active.secret.as_bytes(), secret(1).as_bytes());
     assert_eq!(active.verifier.last_accepted_step, Some(42));
     assert!(matches!(
-        store.issue_pending("alice", &secret(2), NOW),
+        store.issue_pending("alice", &secret(2), OWNER, NOW),
         Err(StoreError::Invalid { .. })
     ));
+}
+
+#[test]
+fn a_pending_secret_can_be_activated_only_by_the_session_it_was_issued_to() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
+    let pending = store.enrollment("alice").unwrap().unwrap();
+    assert!(pending.is_owned_by(OWNER));
+    assert!(!pending.is_owned_by(b"another-session"));
+    assert!(store.activate("alice", &secret(1), b"another-session", 1, NOW).is_err());
+    assert_eq!(store.enrollment("alice").unwrap().unwrap().state, EnrollmentState::Pending);
+    store.activate("alice", &secret(1), OWNER, 1, NOW).unwrap();
+    assert_eq!(store.enrollment("alice").unwrap().unwrap().owner, None);
+}
+
+#[test]
+fn replacing_a_key_another_live_activation_session_was_shown_is_audited() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.create_session(b"first", "alice", SessionStage::Activate, false, NOW, NOW + 600).unwrap();
+    store.issue_pending("alice", &secret(1), b"first", NOW).unwrap();
+    store.issue_pending("alice", &secret(1), b"first", NOW).unwrap();
+    let concurrent = |store: &twofold_store::SqliteStore| {
+        store
+            .audit(&AuditFilter { subject: Some("alice".into()), limit: 50, ..Default::default() })
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.action == "enrollment.concurrent")
+            .count()
+    };
+    assert_eq!(concurrent(&store), 0, "the same session asking again is no concurrency");
+    store.issue_pending("alice", &secret(2), b"second", NOW).unwrap();
+    assert_eq!(concurrent(&store), 1);
+}
+
+#[test]
+fn reserved_attempts_stop_at_the_limit_and_released_ones_come_back() {
+    let (_dir, store) = open();
+    for _ in 0..3 {
+        assert!(store.reserve_attempt("127.0.0.9", 3, NOW, 900).unwrap());
+    }
+    assert!(!store.reserve_attempt("127.0.0.9", 3, NOW, 900).unwrap());
+    assert_eq!(store.address_failures("127.0.0.9", NOW, 900).unwrap(), 3);
+    store.release_attempt("127.0.0.9", NOW, 900).unwrap();
+    assert!(store.reserve_attempt("127.0.0.9", 3, NOW, 900).unwrap());
+    // A new window starts afresh.
+    assert!(store.reserve_attempt("127.0.0.9", 3, NOW + 900, 900).unwrap());
+    assert_eq!(store.address_failures("127.0.0.9", NOW + 900, 900).unwrap(), 1);
+}
+
+#[test]
+fn a_session_records_its_second_factor_and_can_be_sent_back_a_step() {
+    let (_dir, store) = open();
+    seed(&store);
+    store.create_session(b"s", "bob", SessionStage::SignedIn, false, NOW, NOW + 3600).unwrap();
+    assert!(!store.session(b"s", NOW).unwrap().unwrap().two_factor);
+    store.step_back_session(b"s", SessionStage::Code, NOW + 600).unwrap();
+    let back = store.session(b"s", NOW).unwrap().unwrap();
+    assert_eq!((back.stage, back.two_factor, back.expires), (SessionStage::Code, false, NOW + 600));
 }
 
 #[test]
 fn activation_fails_if_another_sign_in_replaced_the_pending_secret() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
-    store.issue_pending("alice", &secret(2), NOW).unwrap();
-    assert!(store.activate("alice", &secret(1), 1, NOW).is_err());
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
+    store.issue_pending("alice", &secret(2), OWNER, NOW).unwrap();
+    assert!(store.activate("alice", &secret(1), OWNER, 1, NOW).is_err());
     assert_eq!(store.enrollment("alice").unwrap().unwrap().state, EnrollmentState::Pending);
 }
 
@@ -233,8 +294,8 @@ fn activation_fails_if_another_sign_in_replaced_the_pending_secret() {
 fn verifier_update_is_compare_and_set() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
-    store.activate("alice", &secret(1), 10, NOW).unwrap();
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
+    store.activate("alice", &secret(1), OWNER, 10, NOW).unwrap();
     let before = store.enrollment("alice").unwrap().unwrap().verifier;
     let next = VerifierState { last_accepted_step: Some(11), ..before };
     assert!(store.update_verifier("alice", &before, &next, None, NOW).unwrap());
@@ -247,9 +308,11 @@ fn verifier_update_is_compare_and_set() {
 fn reset_discards_secrets_and_sessions_and_is_audited() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
-    store.activate("alice", &secret(1), 10, NOW).unwrap();
-    store.create_session(b"hash-of-id", "alice", SessionStage::SignedIn, NOW, NOW + 3600).unwrap();
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
+    store.activate("alice", &secret(1), OWNER, 10, NOW).unwrap();
+    store
+        .create_session(b"hash-of-id", "alice", SessionStage::SignedIn, true, NOW, NOW + 3600)
+        .unwrap();
     store.reset(&["ALICE".to_string()], "admin", NOW).unwrap();
     assert!(store.enrollment("alice").unwrap().is_none());
     assert!(store.session(b"hash-of-id", NOW).unwrap().is_none());
@@ -264,7 +327,7 @@ fn reset_discards_secrets_and_sessions_and_is_audited() {
 fn reset_of_an_unknown_user_resets_nobody() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
     assert!(store.reset(&["alice".into(), "ghost".into()], "admin", NOW).is_err());
     assert!(store.enrollment("alice").unwrap().is_some());
 }
@@ -273,11 +336,15 @@ fn reset_of_an_unknown_user_resets_nobody() {
 fn unlock_clears_failures_and_lock() {
     let (_dir, store) = open();
     seed(&store);
-    store.issue_pending("alice", &secret(1), NOW).unwrap();
-    store.activate("alice", &secret(1), 10, NOW).unwrap();
+    store.issue_pending("alice", &secret(1), OWNER, NOW).unwrap();
+    store.activate("alice", &secret(1), OWNER, 10, NOW).unwrap();
     let before = store.enrollment("alice").unwrap().unwrap().verifier;
-    let locked =
-        VerifierState { consecutive_failures: 5, locked_until: Some(NOW as u64 + 900), ..before };
+    let locked = VerifierState {
+        consecutive_failures: 5,
+        locked_until: Some(NOW as u64 + 900),
+        locks: 1,
+        ..before
+    };
     assert!(store
         .update_verifier("alice", &before, &locked, Some(("user.lock", None)), NOW)
         .unwrap());
@@ -286,13 +353,14 @@ fn unlock_clears_failures_and_lock() {
     assert_eq!(after.consecutive_failures, 0);
     assert_eq!(after.locked_until, None);
     assert_eq!(after.last_accepted_step, Some(10));
+    assert_eq!(after.locks, 0, "an admin unlock also ends the escalation");
 }
 
 #[test]
 fn sessions_expire() {
     let (_dir, store) = open();
     seed(&store);
-    store.create_session(b"id", "bob", SessionStage::Code, NOW, NOW + 60).unwrap();
+    store.create_session(b"id", "bob", SessionStage::Code, false, NOW, NOW + 60).unwrap();
     assert_eq!(store.session(b"id", NOW).unwrap().unwrap().stage, SessionStage::Code);
     assert!(store.session(b"id", NOW + 60).unwrap().is_none());
     assert_eq!(store.purge_sessions(NOW + 61).unwrap(), 1);

@@ -13,7 +13,7 @@ use clap::Args;
 use rand::RngCore;
 use twofold_portal::clock::SystemClock;
 use twofold_portal::state::{AppState, PortalSettings};
-use twofold_portal::{admin_app, app, tls, vendor};
+use twofold_portal::{admin_app, app, password_check, server, tls, vendor};
 use twofold_store::{SettingsRepo, SqliteStore};
 use zeroize::Zeroizing;
 
@@ -106,6 +106,7 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         verifier: Default::default(),
         settings: Arc::new(settings),
         admin_token: Arc::new(token),
+        hash_slots: password_check::hash_slots(password_check::default_hash_slots()),
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -137,29 +138,14 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
                 }
             }
         });
-        let portal_app =
-            app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
-        let admin_router =
-            admin_app(state.clone()).into_make_service_with_connect_info::<tls::ClientAddr>();
+        let limits = server::Limits::default();
         let shutdown = || async {
             let _ = tokio::signal::ctrl_c().await;
         };
-        match tls_config {
-            Some(config) => {
-                let portal = tls::TlsListener::new(portal, config.clone())?;
-                let admin = tls::TlsListener::new(admin, config)?;
-                tokio::try_join!(
-                    axum::serve(portal, portal_app).with_graceful_shutdown(shutdown()),
-                    axum::serve(admin, admin_router).with_graceful_shutdown(shutdown()),
-                )?;
-            }
-            None => {
-                tokio::try_join!(
-                    axum::serve(portal, portal_app).with_graceful_shutdown(shutdown()),
-                    axum::serve(admin, admin_router).with_graceful_shutdown(shutdown()),
-                )?;
-            }
-        }
+        tokio::join!(
+            server::serve(portal, tls_config.clone(), app(state.clone()), limits, shutdown()),
+            server::serve(admin, tls_config, admin_app(state.clone()), limits, shutdown()),
+        );
         anyhow::Ok(())
     })
 }

@@ -14,7 +14,7 @@ use tower::ServiceExt;
 use twofold_core::{otp::Algorithm, Principal};
 use twofold_portal::clock::ManualClock;
 use twofold_portal::state::{AppState, PortalSettings};
-use twofold_portal::{admin_app, app, ops, vendor};
+use twofold_portal::{admin_app, app, ops, password_check, vendor};
 use twofold_store::{DirectoryRepo, EnrollmentRepo, SettingsRepo, SqliteStore};
 
 /// 2026-11-28 00:00:10 UTC: ten seconds into a 30-second step.
@@ -56,6 +56,7 @@ impl Portal {
             verifier: Default::default(),
             settings: Arc::new(PortalSettings::default()),
             admin_token: Arc::new(zeroize::Zeroizing::new(TOKEN.to_string())),
+            hash_slots: password_check::hash_slots(4),
         };
         Portal { _dir: dir, store, clock, state }
     }
@@ -82,6 +83,25 @@ impl Portal {
 
     pub fn app(&self) -> Router {
         app(self.state.clone())
+    }
+
+    /// The same portal with other settings (limits, TLS cookies).
+    pub fn with_settings(mut self, edit: impl FnOnce(&mut PortalSettings)) -> Portal {
+        let mut settings = (*self.state.settings).clone();
+        edit(&mut settings);
+        self.state.settings = Arc::new(settings);
+        self
+    }
+
+    /// Signs `user` in for the first time and activates the secret shown, at the clock's time.
+    pub async fn enroll(&self, user: &str, password: &str) {
+        use twofold_portal::clock::Clock;
+        let mut b = Browser::new();
+        b.sign_in(self.app(), user, password).await;
+        b.get(self.app(), "/activate").await;
+        let code = self.code_for(user, self.clock.now());
+        let reply = b.post(self.app(), "/activate", &[("code", &code)]).await;
+        assert_eq!(reply.location(), Some("/"), "{}", reply.body);
     }
 
     pub fn admin(&self) -> Router {

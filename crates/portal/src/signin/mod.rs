@@ -1,0 +1,236 @@
+//! The sign-in flow, one file per step: [`password`] (user name and password), [`activation`]
+//! (a first secret for users who need 2FA and have none), [`code`] (enrolled users' code) and
+//! [`home`] (the signed-in page, sign-out, and the guard every protected request passes).
+//!
+//! Handlers translate HTTP to the store and the core's rules and back; the rules themselves
+//! (who needs 2FA, what a valid code is, enrollment transitions) live in the core. Every
+//! store call runs on a blocking thread (see `blocking`). This file holds what the steps
+//! share: the visitor (language, address, cookies), sessions, throttling and audit.
+
+// `Result<_, Response>` is how a step says "answer this instead"; boxing it buys nothing.
+#![allow(clippy::result_large_err)]
+
+mod activation;
+mod code;
+mod home;
+mod password;
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use maud::Markup;
+use serde::Deserialize;
+use twofold_core::Secret;
+use twofold_store::{NewAuditEntry, SessionRecord, SessionStage, StoreError};
+
+pub use activation::{get_activate, get_activate_qr, post_activate};
+pub use code::{get_verify, post_verify};
+pub use home::{get_home, post_logout, signed_in, SignedIn};
+pub use password::{get_login, post_login};
+
+use crate::messages::{self, Messages};
+use crate::pages;
+use crate::session;
+use crate::state::AppState;
+use crate::tls::ClientAddr;
+
+/// What a step's blocking work can fail with; the visitor sees a generic error page.
+pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// What every page request carries: language, client address, cookies.
+#[derive(Clone)]
+pub struct Visit {
+    pub m: &'static Messages,
+    pub address: String,
+    session_id: Option<String>,
+    csrf_cookie: String,
+    csrf_is_new: bool,
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let m = messages::for_accept_language(
+            parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        );
+        // Behind a reverse proxy every client shares its address; the per-user lock and the
+        // per-account back-off still hold there, and the proxy is the place to throttle.
+        let address = parts
+            .extensions
+            .get::<ConnectInfo<ClientAddr>>()
+            .map(|c| c.0 .0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_string());
+        let secure = state.settings.secure_cookies;
+        let session_id = session::read_cookie(&parts.headers, session::session_cookie(secure));
+        let (csrf_cookie, csrf_is_new) =
+            match session::read_cookie(&parts.headers, session::csrf_cookie(secure)) {
+                Some(c) => (c, false),
+                None => (session::random_token(), true),
+            };
+        Ok(Visit { m, address, session_id, csrf_cookie, csrf_is_new })
+    }
+}
+
+impl Visit {
+    fn csrf(&self, state: &AppState) -> String {
+        session::csrf_token(&state.csrf_key, &self.csrf_cookie)
+    }
+
+    fn csrf_ok(&self, state: &AppState, submitted: &str) -> bool {
+        !self.csrf_is_new
+            && session::csrf_valid(&state.csrf_key, Some(&self.csrf_cookie), submitted)
+    }
+
+    /// The visitor's live session and its id hash. Blocking.
+    fn session(&self, state: &AppState) -> Result<Option<(Vec<u8>, SessionRecord)>, StoreError> {
+        let Some(id) = self.session_id.as_deref() else { return Ok(None) };
+        let hash = session::hash_id(id);
+        Ok(state.store.session(&hash, state.now_i64())?.map(|record| (hash, record)))
+    }
+
+    /// A page response, with the CSRF cookie set when this visit minted it.
+    fn page(&self, state: &AppState, status: StatusCode, markup: Markup) -> Response {
+        let mut response = (status, markup).into_response();
+        if self.csrf_is_new {
+            let secure = state.settings.secure_cookies;
+            let cookie = session::set_cookie(
+                session::csrf_cookie(secure),
+                &self.csrf_cookie,
+                86400 * 30,
+                secure,
+            );
+            response.headers_mut().append(header::SET_COOKIE, cookie);
+        }
+        response
+    }
+
+    fn login_page(
+        &self,
+        state: &AppState,
+        status: StatusCode,
+        user: &str,
+        error: &str,
+    ) -> Response {
+        self.page(state, status, pages::login(self.m, &self.csrf(state), user, Some(error)))
+    }
+
+    fn server_error(&self, state: &AppState, error: impl std::fmt::Display) -> Response {
+        tracing::error!(%error, "sign-in request failed");
+        self.login_page(state, StatusCode::INTERNAL_SERVER_ERROR, "", &self.m.server_error)
+    }
+
+    /// The visitor's session at `stage`, or the response that sends them where they belong.
+    /// Blocking.
+    fn require_stage(
+        &self,
+        state: &AppState,
+        stage: SessionStage,
+    ) -> Result<(Vec<u8>, SessionRecord), Response> {
+        match self.session(state) {
+            Ok(Some((hash, s))) if s.stage == stage => Ok((hash, s)),
+            Ok(Some((_, s))) if s.stage == SessionStage::SignedIn => Err(redirect("/")),
+            Ok(_) => Err(redirect("/login")),
+            // Fail closed: no session can be proven.
+            Err(e) => Err(self.server_error(state, e)),
+        }
+    }
+}
+
+fn redirect(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response
+}
+
+/// Starts a session under a fresh id (the old one, if any, is dropped): the id changes at
+/// every step up. Returns the cookie and the new id's hash.
+fn start_session(
+    state: &AppState,
+    visit: &Visit,
+    user: &str,
+    stage: SessionStage,
+    two_factor: bool,
+) -> Result<(HeaderValue, Vec<u8>), StoreError> {
+    if let Some(old) = visit.session_id.as_deref() {
+        state.store.delete_session(&session::hash_id(old))?;
+    }
+    let id = session::random_token();
+    let hash = session::hash_id(&id);
+    let now = state.now_i64();
+    let ttl = match stage {
+        SessionStage::SignedIn => state.settings.session_seconds,
+        SessionStage::Code | SessionStage::Activate => state.settings.pending_seconds,
+    };
+    state.store.create_session(&hash, user, stage, two_factor, now, now + ttl as i64)?;
+    let secure = state.settings.secure_cookies;
+    Ok((session::set_cookie(session::session_cookie(secure), &id, ttl, secure), hash))
+}
+
+/// The response that ends the visitor's session cookie.
+fn clear_session_cookie(state: &AppState, response: Response) -> Response {
+    let secure = state.settings.secure_cookies;
+    with_cookie(response, session::clear_cookie(session::session_cookie(secure), secure))
+}
+
+/// A fresh pending secret, shown only to the session `owner`.
+fn issue_secret(state: &AppState, user: &str, owner: &[u8]) -> Result<(), StoreError> {
+    let secret = Secret::generate(&mut rand::rngs::OsRng);
+    state.store.issue_pending(user, &secret, owner, state.now_i64())
+}
+
+fn audit(state: &AppState, actor: &str, action: &str, subject: Option<&str>, detail: Option<&str>) {
+    let entry = NewAuditEntry { at: state.now_i64(), actor, action, subject, detail };
+    if let Err(e) = state.store.append_audit(entry) {
+        tracing::error!(error = %e, action, "writing the audit log failed");
+    }
+}
+
+/// Counts a code attempt against the visitor's address before the code is checked; `false`
+/// when the address is at its limit. Blocking.
+fn reserve_code_attempt(state: &AppState, visit: &Visit) -> Result<bool, StoreError> {
+    let s = &state.settings;
+    state.store.reserve_attempt(
+        &visit.address,
+        s.address_limit,
+        state.now_i64(),
+        s.address_window as i64,
+    )
+}
+
+/// Gives back a reserved code attempt that was not a failure. Blocking.
+fn release_code_attempt(state: &AppState, visit: &Visit) -> Result<(), StoreError> {
+    let window = state.settings.address_window as i64;
+    state.store.release_attempt(&visit.address, state.now_i64(), window)
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
