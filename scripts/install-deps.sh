@@ -13,6 +13,8 @@ packages=(
   webkit2gtk-driver xvfb xauth gnome-keyring libsecret-tools dbus-x11
   # independent tools the tests compare against, and the real browser
   chromium chromium-driver oathtool zbar-tools qrencode imagemagick xclip x11-utils
+  # TLS clients and certificates for the portal's TLS tests
+  curl openssl
   # typing into gnome-keyring's unlock prompt (the locked-keyring test)
   xdotool
 )
