@@ -3,8 +3,9 @@
 
 use ed25519_dalek::VerifyingKey;
 use serde::Serialize;
+use twofold_core::display::escape_control;
 use twofold_core::{license, needs_two_factor, EnrollmentState, LicenseStatus, Principal};
-use twofold_store::{Store, StoreError};
+use twofold_store::{AuditEntry, Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum OpsError {
@@ -27,8 +28,18 @@ pub struct Counts {
 #[derive(Clone, Debug, Serialize)]
 pub struct Status {
     pub two_factor_enabled: bool,
-    pub license: LicenseStatus,
+    pub license: LicenseReport,
     pub counts: Counts,
+}
+
+/// The license status as the admin API and CLI show it: the status's own fields, plus
+/// whether the vendor key it was checked against is the development key (whose private half
+/// is public, so any license "valid" under it proves nothing).
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LicenseReport {
+    #[serde(flatten)]
+    pub status: LicenseStatus,
+    pub development_key: bool,
 }
 
 /// A user covered by the principals, as the Reset Users view shows them.
@@ -53,6 +64,18 @@ pub fn license_status(
     Ok(license::license_status(text.as_deref(), vendor, used, now))
 }
 
+/// [`license_status`] with whether `vendor` is the development key.
+pub fn license_report(
+    store: &dyn Store,
+    vendor: &VerifyingKey,
+    now: u64,
+) -> Result<LicenseReport, OpsError> {
+    Ok(LicenseReport {
+        status: license_status(store, vendor, now)?,
+        development_key: crate::vendor::is_development_key(vendor),
+    })
+}
+
 pub fn status(store: &dyn Store, vendor: &VerifyingKey, now: u64) -> Result<Status, OpsError> {
     let (users, groups) = store.directory_counts()?;
     let principals = store.principals()?.len() as u32;
@@ -60,7 +83,7 @@ pub fn status(store: &dyn Store, vendor: &VerifyingKey, now: u64) -> Result<Stat
     let covered = store.seats_used()?;
     Ok(Status {
         two_factor_enabled: enabled,
-        license: license_status(store, vendor, now)?,
+        license: license_report(store, vendor, now)?,
         counts: Counts {
             users,
             groups,
@@ -159,7 +182,7 @@ pub fn install_license(
     text: &str,
     actor: &str,
     now: u64,
-) -> Result<LicenseStatus, OpsError> {
+) -> Result<LicenseReport, OpsError> {
     let terms = license::verify_license(text, vendor)?;
     let summary = format!(
         "{} ({} seats, expires {})",
@@ -168,7 +191,7 @@ pub fn install_license(
         crate::dates::utc_date(terms.expires)
     );
     store.set_license_text(text, &summary, actor, now as i64)?;
-    license_status(store, vendor, now)
+    license_report(store, vendor, now)
 }
 
 pub fn add_user(
@@ -185,4 +208,22 @@ pub fn add_user(
         crate::passwords::hash_password(password).map_err(|e| OpsError::Invalid(e.to_string()))?;
     store.add_user(name, &hash, actor, now as i64)?;
     Ok(())
+}
+
+/// `entry` safe to show on one line (CLI table, admin app): control and invisible characters
+/// escaped. The store records new entries escaped already; this covers entries written
+/// before it did, so an old forged username still cannot print a fake line.
+pub fn displayable_audit_entry(entry: AuditEntry) -> AuditEntry {
+    let shown = |text: String| match escape_control(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(escaped) => escaped,
+    };
+    AuditEntry {
+        id: entry.id,
+        at: entry.at,
+        actor: shown(entry.actor),
+        action: shown(entry.action),
+        subject: entry.subject.map(shown),
+        detail: entry.detail.map(shown),
+    }
 }

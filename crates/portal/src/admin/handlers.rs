@@ -7,11 +7,11 @@ use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use twofold_core::{LicenseStatus, Principal};
+use twofold_core::Principal;
 use twofold_store::{AuditEntry, AuditFilter, DirectoryPage, PrincipalEntry};
 
-use crate::error::{ApiError, ApiJson};
-use crate::ops::{self, CoveredUser, Status};
+use crate::error::{ApiError, ApiJson, ApiText};
+use crate::ops::{self, CoveredUser, LicenseReport, Status};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
@@ -191,19 +191,21 @@ async fn audit(
         before_id: query.before,
         limit: query.limit.clamp(1, 500),
     };
-    Ok(Json(Items { items: state.store.audit(&filter)? }))
+    let entries = state.store.audit(&filter)?;
+    Ok(Json(Items { items: entries.into_iter().map(ops::displayable_audit_entry).collect() }))
 }
 
-async fn license(State(state): State<AppState>) -> ApiResult<LicenseStatus> {
-    Ok(Json(ops::license_status(state.store.as_ref(), &state.vendor_key, state.now())?))
+async fn license(State(state): State<AppState>) -> ApiResult<LicenseReport> {
+    Ok(Json(ops::license_report(state.store.as_ref(), &state.vendor_key, state.now())?))
 }
 
-/// The body is the license file as text.
+/// The body is the license file as text; a body that is not UTF-8 or too large gets a JSON
+/// error like every other refusal ([`ApiText`]).
 async fn install_license(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: String,
-) -> ApiResult<LicenseStatus> {
+    ApiText(body): ApiText,
+) -> ApiResult<LicenseReport> {
     Ok(Json(ops::install_license(
         state.store.as_ref(),
         &state.vendor_key,

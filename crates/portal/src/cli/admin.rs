@@ -168,24 +168,18 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         Command::License(LicenseCommand::Install { file }) => {
             let text = std::fs::read_to_string(&file)
                 .with_context(|| format!("reading {}", file.display()))?;
-            let status = ops::install_license(store, &vendor, &text, &actor, now)?;
-            println!("license installed: {}", serde_json::to_string(&status)?);
+            let report = ops::install_license(store, &vendor, &text, &actor, now)?;
+            println!("license installed: {}", serde_json::to_string(&report)?);
+            warn_if_development_key(&report);
         }
         Command::License(LicenseCommand::Status) => {
-            let status = ops::license_status(store, &vendor, now)?;
-            println!("{}", serde_json::to_string_pretty(&status)?);
+            let report = ops::license_report(store, &vendor, now)?;
+            println!("{}", serde_json::to_string_pretty(&report)?);
+            warn_if_development_key(&report);
         }
         Command::Audit { user, limit } => {
-            let entries = store_audit(store, user, limit)?;
-            for e in entries {
-                println!(
-                    "{}\t{}\t{}\t{}\t{}",
-                    e.at,
-                    e.actor,
-                    e.action,
-                    e.subject.unwrap_or_default(),
-                    e.detail.unwrap_or_default()
-                );
+            for e in store_audit(store, user, limit)? {
+                println!("{}", audit_line(e));
             }
         }
         Command::Serve(_) | Command::Demo | Command::License(LicenseCommand::Issue(_)) => {
@@ -193,6 +187,27 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Standard output stays the JSON scripts read; the warning goes beside it, to standard error.
+fn warn_if_development_key(report: &ops::LicenseReport) {
+    if report.development_key {
+        eprintln!("twofold-portal: development key: {}", vendor::DEVELOPMENT_KEY_WARNING);
+    }
+}
+
+/// One line of the audit table: tab-separated, every text field escaped, so no field can
+/// hold a tab or line break that would fake a column or an entry.
+fn audit_line(entry: twofold_store::AuditEntry) -> String {
+    let e = ops::displayable_audit_entry(entry);
+    format!(
+        "{}\t{}\t{}\t{}\t{}",
+        e.at,
+        e.actor,
+        e.action,
+        e.subject.unwrap_or_default(),
+        e.detail.unwrap_or_default()
+    )
 }
 
 fn store_audit(
@@ -236,7 +251,25 @@ fn parse_expiry(text: &str) -> anyhow::Result<u64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_expiry;
+    use super::{audit_line, parse_expiry};
+    use twofold_store::AuditEntry;
+
+    #[test]
+    fn an_audit_line_is_one_line_of_five_columns_whatever_the_fields_hold() {
+        let entry = AuditEntry {
+            id: 1,
+            at: 1_700_000_000,
+            actor: "portal".into(),
+            action: "signin.password_failed".into(),
+            subject: Some("bob\n1700000001\tadmin-api\t2fa.off\u{2028}x".into()),
+            detail: Some("\u{202e}\r".into()),
+        };
+        let line = audit_line(entry);
+        assert_eq!(line.lines().count(), 1, "{line}");
+        assert_eq!(line.split('\t').count(), 5, "{line}");
+        assert!(line.contains("bob\\u{a}1700000001\\u{9}admin-api"), "{line}");
+        assert!(!line.contains('\u{2028}') && !line.contains('\u{202e}'), "{line}");
+    }
 
     #[test]
     fn expiry_dates_mean_the_end_of_that_day_utc() {
