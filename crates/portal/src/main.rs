@@ -6,6 +6,7 @@ mod cli;
 use clap::Parser;
 
 fn main() -> std::process::ExitCode {
+    private_file_modes();
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -13,5 +14,17 @@ fn main() -> std::process::ExitCode {
             eprintln!("twofold-portal: {e:#}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// Files and directories this process creates are its user's only (0600/0700), whatever umask
+/// it was started with: the database's `-wal`/`-shm` hold password hashes, and a file made
+/// before its mode is fixed must not be readable in between. The store still sets modes
+/// itself; this covers everything else the portal writes (admin token, license files).
+fn private_file_modes() {
+    // SAFETY: umask(2) only replaces the process's file mode creation mask; it cannot fail
+    // and touches no memory. Called first, before any thread is started.
+    unsafe {
+        libc::umask(0o077);
     }
 }
