@@ -44,7 +44,23 @@ impl From<StoreError> for ApiError {
             StoreError::AlreadyExists { .. } => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             StoreError::Invalid { .. } => ApiError::bad_request(e.to_string()),
             StoreError::SeatLimit { .. } => ApiError::new(StatusCode::FORBIDDEN, e.to_string()),
-            other => ApiError::internal(other),
+            other => match twofold_store::unavailable(&other) {
+                Some(twofold_store::Unavailable::Busy) => {
+                    tracing::warn!(error = %other, "the database was busy longer than the busy timeout");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the database is busy (another process holds it); try again",
+                    )
+                }
+                Some(twofold_store::Unavailable::DiskFull) => {
+                    tracing::error!(error = %other, "the data directory's disk is full");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "the portal's disk is full; nothing was changed",
+                    )
+                }
+                None => ApiError::internal(other),
+            },
         }
     }
 }

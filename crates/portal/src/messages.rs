@@ -42,6 +42,7 @@ pub struct Messages {
     pub activate_superseded: String,
     pub account_too_many_attempts: String,
     pub busy: String,
+    pub unavailable: String,
     pub home_title: String,
     pub home_signed_in_as: String,
     pub home_two_factor_on: String,

@@ -50,3 +50,30 @@ impl StoreError {
         StoreError::NotFound { kind, name: name.to_string() }
     }
 }
+
+/// Why the store cannot serve a request right now, though nothing is broken: the caller
+/// answers "try again later" instead of "internal error".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unavailable {
+    /// Another process held the database longer than the busy timeout.
+    Busy,
+    /// The disk (or the data directory's file system) is full; nothing was written.
+    DiskFull,
+}
+
+/// Looks through `error` and its sources for a store failure that is temporary.
+pub fn unavailable(error: &(dyn std::error::Error + 'static)) -> Option<Unavailable> {
+    let classify = |e: &rusqlite::Error| match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
+            Some(Unavailable::Busy)
+        }
+        Some(rusqlite::ErrorCode::DiskFull) => Some(Unavailable::DiskFull),
+        _ => None,
+    };
+    std::iter::successors(Some(error), |e| e.source()).find_map(|e| {
+        if let Some(StoreError::Database(inner)) = e.downcast_ref::<StoreError>() {
+            return classify(inner);
+        }
+        e.downcast_ref::<rusqlite::Error>().and_then(classify)
+    })
+}

@@ -25,7 +25,7 @@ mod throttle;
 pub use audit::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry};
 pub use directory::{DirectoryEntry, DirectoryPage, DirectoryRepo, UserRecord};
 pub use enrollments::{EnrollmentRecord, EnrollmentRepo, EnrollmentSummary};
-pub use error::StoreError;
+pub use error::{unavailable, StoreError, Unavailable};
 pub use principals::{PrincipalEntry, PrincipalRepo};
 pub use sessions::{SessionRecord, SessionRepo, SessionStage};
 pub use settings::SettingsRepo;

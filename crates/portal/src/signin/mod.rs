@@ -22,7 +22,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use maud::Markup;
 use serde::Deserialize;
 use twofold_core::Secret;
-use twofold_store::{NewAuditEntry, SessionRecord, SessionStage, StoreError};
+use twofold_store::{NewAuditEntry, SessionRecord, SessionStage, StoreError, Unavailable};
 
 pub use activation::{get_activate, get_activate_qr, post_activate};
 pub use code::{get_verify, post_verify};
@@ -119,9 +119,30 @@ impl Visit {
         self.page(state, status, pages::login(self.m, &self.csrf(state), user, Some(error)))
     }
 
-    fn server_error(&self, state: &AppState, error: impl std::fmt::Display) -> Response {
-        tracing::error!(%error, "sign-in request failed");
-        self.login_page(state, StatusCode::INTERNAL_SERVER_ERROR, "", &self.m.server_error)
+    /// The answer to a failure: "try again" (503) when the store is only busy or out of
+    /// space — nothing was written, and a retry works once it is back — else a generic error.
+    /// Either way the details go to the log, not to the visitor.
+    fn server_error(&self, state: &AppState, error: impl Into<Failure>) -> Response {
+        let error: Failure = error.into();
+        let (status, message) = match twofold_store::unavailable(error.as_ref()) {
+            Some(Unavailable::Busy) => {
+                tracing::warn!(%error, "the database was busy longer than the busy timeout");
+                (StatusCode::SERVICE_UNAVAILABLE, &self.m.busy)
+            }
+            Some(Unavailable::DiskFull) => {
+                tracing::error!(%error, "the data directory's disk is full");
+                (StatusCode::SERVICE_UNAVAILABLE, &self.m.unavailable)
+            }
+            None => {
+                tracing::error!(%error, "sign-in request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, &self.m.server_error)
+            }
+        };
+        let mut response = self.login_page(state, status, "", message);
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
     }
 
     /// The visitor's session at `stage`, or the response that sends them where they belong.

@@ -45,7 +45,11 @@ impl Reply {
 
 impl Portal {
     pub fn new() -> Portal {
-        let dir = tempfile::tempdir().unwrap();
+        Portal::in_dir(tempfile::tempdir().unwrap())
+    }
+
+    /// A portal whose data directory is `dir/data` (e.g. on a small file system).
+    pub fn in_dir(dir: tempfile::TempDir) -> Portal {
         let store = Arc::new(SqliteStore::open(&dir.path().join("data")).unwrap());
         let clock = Arc::new(ManualClock::new(START));
         let state = AppState {
@@ -63,7 +67,12 @@ impl Portal {
 
     /// alice (user principal), bob (via group finance), carol (no 2FA); switch on.
     pub fn with_demo_directory() -> Portal {
-        let p = Portal::new();
+        Portal::new().demo_directory()
+    }
+
+    /// Fills this portal's directory as `with_demo_directory` does.
+    pub fn demo_directory(self) -> Portal {
+        let p = self;
         for (user, password) in [("alice", "alice-pw"), ("bob", "bob-pw"), ("carol", "carol-pw")] {
             ops::add_user(p.store.as_ref(), user, password, "test", START).unwrap();
         }
