@@ -8,7 +8,7 @@ ADMIN_LISTEN ?= 127.0.0.1:8081
 # End-to-end tests fail (instead of skipping) when a tool they need is missing.
 export TWOFOLD_E2E_REQUIRE_TOOLS := 1
 
-.PHONY: deps tools build run test bench
+.PHONY: deps tools build run test bench reliability
 
 deps:
 	@scripts/install-deps.sh
@@ -32,3 +32,6 @@ test: tools build
 bench: deps
 	$(CARGO) bench -p twofold-core --bench verify
 	scripts/bench-signin.sh
+
+reliability: deps
+	scripts/reliability.sh
