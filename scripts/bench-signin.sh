@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${CLIENTS:-50}; seconds=${SECONDS_RUN:-20}
-cargo build --release -q -p twofold-portal --bin twofold-portal --example bench_signin
+cargo build --release -q -p twofold-portal --features dev-vendor-key --bin twofold-portal --example bench_signin
 target_dir=${CARGO_TARGET_DIR:-target}
 bin=$target_dir/release/twofold-portal
 data=$(mktemp -d)/data

@@ -64,7 +64,11 @@ impl SqliteStore {
         for name in [DATABASE_FILE, KEY_FILE].into_iter().chain(DATABASE_COMPANIONS) {
             set_private_if_present(&dir.join(name), 0o600).map_err(dir_error)?;
         }
-        let probe = dir.join(".twofold-write-probe");
+        // One probe name per open: two processes (or threads) opening the directory at once
+        // must not delete each other's probe.
+        static OPENS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = OPENS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let probe = dir.join(format!(".twofold-write-probe-{}-{n}", std::process::id()));
         std::fs::write(&probe, b"")
             .and_then(|_| std::fs::remove_file(&probe))
             .map_err(dir_error)?;

@@ -395,3 +395,24 @@ fn address_failures_count_within_a_window() {
     assert_eq!(store.address_failures("10.0.0.1", NOW + 61, 60).unwrap(), 0);
     assert_eq!(store.record_address_failure("10.0.0.1", NOW + 61, 60).unwrap(), 1);
 }
+
+#[test]
+fn many_opens_of_one_directory_at_once_all_succeed() {
+    let (dir, store) = open();
+    drop(store);
+    let data = dir.path().join("data");
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let data = data.clone();
+            std::thread::spawn(move || {
+                for _ in 0..20 {
+                    twofold_store::SqliteStore::open(&data).map(drop).map_err(|e| e.to_string())?;
+                }
+                Ok::<(), String>(())
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+}

@@ -114,6 +114,9 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    if vendor::is_development_key(&state.vendor_key) {
+        tracing::warn!("{}", vendor::DEVELOPMENT_KEY_WARNING);
+    }
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let scheme = if tls_config.is_some() { "https" } else { "http" };
