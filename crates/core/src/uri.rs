@@ -252,6 +252,10 @@ impl OtpAuth {
         if let Some(issuer) = &issuer {
             out.push_str(issuer);
             out.push(':');
+        } else if self.account.contains(':') {
+            // A colon in the account would read back as the issuer separator; an empty
+            // issuer prefix keeps the whole account an account (found by fuzzing).
+            out.push(':');
         }
         out.push_str(&account);
         out.push_str("?secret=");
@@ -338,6 +342,14 @@ fn decode_component(raw: &str) -> Result<String, UriError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_with_a_colon_and_no_issuer_survives_a_round_trip() {
+        let parsed = OtpAuth::parse("otpauth://totp/:a%3Ab?secret=JBSWY3DPEHPK3PXP").unwrap();
+        assert_eq!((parsed.issuer.as_deref(), parsed.account.as_str()), (None, "a:b"));
+        let again = OtpAuth::parse(&parsed.to_uri()).unwrap();
+        assert_eq!(again, parsed);
+    }
 
     const B32: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
 
