@@ -8,7 +8,7 @@ ADMIN_LISTEN ?= 127.0.0.1:8081
 # End-to-end tests fail (instead of skipping) when a tool they need is missing.
 export TWOFOLD_E2E_REQUIRE_TOOLS := 1
 
-.PHONY: deps tools build run test bench reliability
+.PHONY: deps tools build run test bench lint reliability
 
 deps:
 	@scripts/install-deps.sh
@@ -25,9 +25,15 @@ run: build
 	@scripts/run-app.sh "$(DATA)" "$(ADMIN_LISTEN)" &
 	@scripts/run-demo.sh "$(DATA)" "$(LISTEN)" "$(ADMIN_LISTEN)"
 
-test: tools build
+test: tools build lint
 	npm --prefix ui test
 	$(CARGO) test --workspace --no-fail-fast
+
+# Formatting, lints and the UI's type check: part of `make test`, so a warning does not land.
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	npm --prefix ui run check
 
 bench: deps
 	$(CARGO) bench -p twofold-core --bench verify
