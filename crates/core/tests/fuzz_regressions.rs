@@ -30,7 +30,6 @@ fn assert_round_trip(auth: &OtpAuth) {
 }
 
 #[test]
-#[ignore = "F1 open: an account name with a colon and no issuer is split on re-parsing"]
 fn f1_a_colon_in_an_account_without_issuer_survives_the_round_trip() {
     for name in ["f1-colon-account-without-issuer", "f1-encoded-colon-account-without-issuer"] {
         let text = String::from_utf8(input("otpauth_uri", name)).unwrap();
