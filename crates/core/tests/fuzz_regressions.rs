@@ -55,7 +55,6 @@ fn f2_an_entry_without_a_name_is_not_imported_as_a_nameless_account() {
 }
 
 #[test]
-#[ignore = "F3 open: until fixed this derives a 4 GiB scrypt key (N=2^20, r=32, p=16)"]
 fn f3_an_aegis_slot_over_the_scrypt_memory_budget_is_refused_before_deriving() {
     let result =
         detect_and_import(&input("importers", "f3-aegis-scrypt-4gib-slot"), Some(PASSWORD));
@@ -67,7 +66,6 @@ fn f3_an_aegis_slot_over_the_scrypt_memory_budget_is_refused_before_deriving() {
 }
 
 #[test]
-#[ignore = "F3 open: every one of 64 password slots is derived in turn (seconds of scrypt)"]
 fn f3_an_aegis_vault_with_dozens_of_password_slots_is_refused() {
     let result =
         detect_and_import(&input("importers", "f3-aegis-64-password-slots"), Some(PASSWORD));

@@ -133,8 +133,19 @@ pub fn import(bytes: &[u8], password: Option<&str>) -> Result<ImportReport, Impo
     Ok(report)
 }
 
+/// Aegis makes one password slot per password set; nobody has more than a few.
+const MAX_PASSWORD_SLOTS: usize = 8;
+
 /// Tries every password slot; the first whose tag verifies yields the master key.
 fn unlock(slots: &[Slot], password: &str) -> Result<crypto::Key, ImportError> {
+    // Each password slot costs a scrypt derivation: a crafted file with dozens of them would
+    // keep the importer busy for seconds to minutes before saying "wrong password".
+    if slots.iter().filter(|s| s.slot_type == PASSWORD_SLOT).count() > MAX_PASSWORD_SLOTS {
+        return Err(ImportError::unsupported(
+            FORMAT,
+            format!("more than {MAX_PASSWORD_SLOTS} password slots"),
+        ));
+    }
     let mut tried = false;
     for slot in slots.iter().filter(|s| s.slot_type == PASSWORD_SLOT) {
         let (Some(key), Some(params), Some(n), Some(r), Some(p), Some(salt)) =

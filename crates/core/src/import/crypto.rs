@@ -55,6 +55,10 @@ pub(crate) fn pbkdf2_sha1(password: &str, salt: &[u8], rounds: u32) -> Key {
 const SCRYPT_MAX_LOG_N: u8 = 20;
 const SCRYPT_MAX_R: u32 = 32;
 const SCRYPT_MAX_P: u32 = 16;
+/// 1 GiB: N = 2^20 with r = 8, or any other shape of the same size.
+const SCRYPT_MAX_MEMORY: u64 = 1 << 30;
+/// N·r·p of 2^24: sixteen times Aegis's default (N = 2^15, r = 8, p = 1 is 2^18) and more.
+const SCRYPT_MAX_WORK: u64 = 1 << 24;
 
 /// scrypt to a 256-bit key, with N, r and p as the file gives them (checked against limits).
 pub(crate) fn scrypt(
@@ -69,7 +73,16 @@ pub(crate) fn scrypt(
         return Err(ImportError::malformed(format, format!("scrypt N = {n} is not a power of 2")));
     }
     let log_n = n.trailing_zeros() as u8;
-    if log_n > SCRYPT_MAX_LOG_N || r > SCRYPT_MAX_R || p > SCRYPT_MAX_P {
+    // Each parameter within its cap is not enough: N = 2^20 with r = 32 needs 4 GiB. Bound
+    // the memory (128·r·N bytes) and the work (N·r·p) as products too (fuzzing found it).
+    let memory = 128u64 * u64::from(r) * n;
+    let work = n * u64::from(r) * u64::from(p);
+    if log_n > SCRYPT_MAX_LOG_N
+        || r > SCRYPT_MAX_R
+        || p > SCRYPT_MAX_P
+        || memory > SCRYPT_MAX_MEMORY
+        || work > SCRYPT_MAX_WORK
+    {
         return Err(ImportError::unsupported(format, format!("scrypt cost N={n} r={r} p={p}")));
     }
     let params = scrypt::Params::new(log_n, r, p, 32)
