@@ -980,7 +980,7 @@ async fn admin_churn(admin: Admin, deadline: Instant) -> AdminStats {
                 let body = json!({ "principals": [{ "kind": "user", "name": name }] });
                 let result = if !s.listed[j] {
                     admin.call(Method::POST, "/api/v1/principals", Some(body)).await
-                } else if toggles % 3 == 0 {
+                } else if toggles.is_multiple_of(3) {
                     admin
                         .call(Method::DELETE, &format!("/api/v1/principals/user/{name}"), None)
                         .await

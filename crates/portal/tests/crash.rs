@@ -180,7 +180,7 @@ async fn killed_while_resets_and_sign_ins_run_every_user_is_either_reset_or_unto
             .send();
         let base = server.base.clone();
         let sign_ins = tokio::spawn(async move {
-            let mut v = Visitor { client: reqwest::Client::new(), csrf: String::new() };
+            let v = Visitor { client: reqwest::Client::new(), csrf: String::new() };
             for _ in 0..5 {
                 let _ = v.client.get(format!("{base}/login")).send().await;
             }

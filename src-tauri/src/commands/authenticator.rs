@@ -72,7 +72,11 @@ pub async fn authenticator_confirm(
 
 #[tauri::command]
 pub async fn authenticator_discard(mode: Mode<'_>, id: u64) -> Result<(), AuthError> {
-    mode.run(move |a| Ok(a.discard(id))).await
+    mode.run(move |a| {
+        a.discard(id);
+        Ok(())
+    })
+    .await
 }
 
 #[tauri::command]
@@ -116,7 +120,11 @@ pub async fn authenticator_camera_start(
 
 #[tauri::command]
 pub async fn authenticator_camera_stop(mode: Mode<'_>) -> Result<(), AuthError> {
-    mode.run(|a| Ok(a.camera_stop())).await
+    mode.run(|a| {
+        a.camera_stop();
+        Ok(())
+    })
+    .await
 }
 
 /// The raw bytes of a request body (a JSON body, from an old caller, counts as empty).
