@@ -21,6 +21,8 @@ pub struct AppState {
     pub admin_token: Arc<zeroize::Zeroizing<String>>,
     /// Slots for password hashes running at once (see `password_check`).
     pub hash_slots: Arc<tokio::sync::Semaphore>,
+    /// The token RDP front ends (the PAM hook) present to the gate; `None`: the gate is off.
+    pub gateway_token: Option<Arc<zeroize::Zeroizing<String>>>,
 }
 
 #[derive(Clone, Debug)]
@@ -39,6 +41,46 @@ pub struct PortalSettings {
     /// Failed passwords for one account (from any address) within `address_window` before
     /// that account's password sign-ins get 429 for the rest of the window.
     pub account_limit: u32,
+    /// Proxies whose `X-Forwarded-For` / `Forwarded` headers name the real client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The reverse proxy's auth subrequest: who may be sent back where, and how.
+    pub forward_auth: ForwardAuth,
+    /// The remote desktops listed on the signed-in home page.
+    pub desktops: Vec<Desktop>,
+}
+
+/// Settings of the forward-auth endpoints (`forward_auth`).
+#[derive(Clone, Debug)]
+pub struct ForwardAuth {
+    /// Response header naming the signed-in user to the proxy.
+    pub user_header: axum::http::HeaderName,
+    /// Origins (`scheme://host[:port]`) the portal protects; the only places a sign-in sends
+    /// a visitor back to.
+    pub protected_origins: Vec<String>,
+    /// The portal's own public URL (`https://portal.example.com`), for the sign-in link a
+    /// proxy redirects to; `None`: the link is relative to the subrequest's host.
+    pub public_url: Option<String>,
+    /// A parent domain the session cookie is shared with (`example.com`), for a portal and
+    /// desktops on sibling hosts; `None`: host-only cookies (same host, any port).
+    pub cookie_domain: Option<String>,
+}
+
+impl Default for ForwardAuth {
+    fn default() -> Self {
+        ForwardAuth {
+            user_header: axum::http::HeaderName::from_static("remote-user"),
+            protected_origins: Vec::new(),
+            public_url: None,
+            cookie_domain: None,
+        }
+    }
+}
+
+/// A remote desktop the admin configured.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Desktop {
+    pub name: String,
+    pub url: String,
 }
 
 impl Default for PortalSettings {
@@ -55,6 +97,9 @@ impl Default for PortalSettings {
             // A person who forgot a password gives up or asks long before ten tries; a
             // password sprayer gets ten guesses per account per quarter hour.
             account_limit: 10,
+            trusted_proxies: Vec::new(),
+            forward_auth: ForwardAuth::default(),
+            desktops: Vec::new(),
         }
     }
 }

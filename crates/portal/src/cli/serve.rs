@@ -41,12 +41,14 @@ pub struct ServeArgs {
 }
 
 pub const TOKEN_FILE: &str = "admin.token";
+/// The token the RDP front ends (the PAM hook) present to the gate.
+pub const GATEWAY_TOKEN_FILE: &str = "gateway.token";
 
-/// Reads the admin token, creating it (0600, exclusively) at first start.
-fn admin_token(dir: &Path) -> anyhow::Result<Zeroizing<String>> {
+/// Reads a bearer token from `dir/file`, creating it (0600, exclusively) at first start.
+fn private_token(dir: &Path, file: &str) -> anyhow::Result<Zeroizing<String>> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let path = dir.join(TOKEN_FILE);
+    let path = dir.join(file);
     match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
         Ok(mut file) => {
             let mut bytes = [0u8; 32];
@@ -65,7 +67,7 @@ fn admin_token(dir: &Path) -> anyhow::Result<Zeroizing<String>> {
             let trimmed = Zeroizing::new(token.trim().to_string());
             anyhow::ensure!(
                 trimmed.len() >= 16,
-                "{} is too short to be an admin token; delete it to generate a new one",
+                "{} is too short to be a token; delete it to generate a new one",
                 path.display()
             );
             Ok(trimmed)
@@ -88,7 +90,8 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
     if tls_config.is_none() && !args.admin_listen.ip().is_loopback() {
         bail!("the admin API on {} needs TLS: give --tls-cert and --tls-key", args.admin_listen);
     }
-    let token = admin_token(store.dir())?;
+    let token = private_token(store.dir(), TOKEN_FILE)?;
+    let gateway_token = private_token(store.dir(), GATEWAY_TOKEN_FILE)?;
     let mut fresh = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     let csrf_key = store.server_key("csrf", &fresh)?;
@@ -107,6 +110,7 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         settings: Arc::new(settings),
         admin_token: Arc::new(token),
         hash_slots: password_check::hash_slots(password_check::default_hash_slots()),
+        gateway_token: Some(Arc::new(gateway_token)),
     };
     tracing_subscriber::fmt()
         .with_env_filter(

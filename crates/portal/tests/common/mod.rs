@@ -20,6 +20,7 @@ use twofold_store::{DirectoryRepo, EnrollmentRepo, SettingsRepo, SqliteStore};
 /// 2026-11-28 00:00:10 UTC: ten seconds into a 30-second step.
 pub const START: u64 = 1_795_824_010;
 pub const TOKEN: &str = "test-admin-token-0123456789";
+pub const GATEWAY_TOKEN: &str = "test-gateway-token-0123456789";
 
 pub struct Portal {
     pub _dir: tempfile::TempDir,
@@ -61,6 +62,7 @@ impl Portal {
             settings: Arc::new(PortalSettings::default()),
             admin_token: Arc::new(zeroize::Zeroizing::new(TOKEN.to_string())),
             hash_slots: password_check::hash_slots(4),
+            gateway_token: Some(Arc::new(zeroize::Zeroizing::new(GATEWAY_TOKEN.to_string()))),
         };
         Portal { _dir: dir, store, clock, state }
     }
