@@ -20,6 +20,8 @@ packages=(
   # real remote desktops behind the portal: nginx auth_request in front of noVNC/websockify on
   # a VNC server, Chromium trusting a test CA (NSS db), and xrdp's PAM stack with the gate hook
   nginx novnc websockify tigervnc-standalone-server libnss3-tools
+  # something recognisable on the test VNC desktop (xsetroot colours it, xclock draws on it)
+  x11-xserver-utils x11-apps
   xrdp xorgxrdp freerdp2-x11 pamtester
 )
 
