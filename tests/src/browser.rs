@@ -1,6 +1,8 @@
 //! A real headless Chromium driven over WebDriver: `chromedriver` on its own free port (killed
 //! with the browser it started when dropped), a fresh profile per session, and the small waits
 //! and screenshots a browser test needs. What the page should show is left to the tests.
+//! [`Browser::start_with`] gives Chromium its own `HOME` (where it finds an NSS db trusting a
+//! test CA) and extra command-line flags.
 
 use crate::process::{free_ports, ChildGuard};
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -17,6 +19,16 @@ pub const CHROMEDRIVER: &str = "chromedriver";
 /// Longest wait for the driver to come up, a page to load or an element to appear.
 const WAIT: Duration = Duration::from_secs(30);
 
+/// What [`Browser::start_with`] adds to the default session.
+#[derive(Default)]
+pub struct BrowserOptions {
+    /// `HOME` for chromedriver and so for Chromium, which reads its certificate store from
+    /// `$HOME/.pki/nssdb` (see [`crate::desktop_stack::TestCa::nss_home`]).
+    pub home: Option<PathBuf>,
+    /// More Chromium flags.
+    pub args: Vec<String>,
+}
+
 /// A browser session and everything behind it. Call [`Browser::close`] at the end of a test;
 /// if the test panics first, dropping this kills chromedriver's process group (the browser
 /// included) and removes the profile.
@@ -31,6 +43,11 @@ impl Browser {
     /// Starts chromedriver and opens a headless Chromium window of 1280x900 with a fresh
     /// profile.
     pub async fn start() -> Browser {
+        Browser::start_with(BrowserOptions::default()).await
+    }
+
+    /// Like [`Browser::start`], with the `HOME` and extra flags of `options`.
+    pub async fn start_with(options: BrowserOptions) -> Browser {
         let dir =
             tempfile::Builder::new().prefix("twofold-e2e-chromium-").tempdir().expect("temp dir");
         let logs = dir.path().join("chromedriver.log");
@@ -41,6 +58,9 @@ impl Browser {
             .stdin(Stdio::null())
             .stdout(File::create(&logs).expect("driver log"))
             .stderr(Stdio::inherit());
+        if let Some(home) = &options.home {
+            cmd.env("HOME", home);
+        }
         let mut driver = ChildGuard::spawn("chromedriver", &mut cmd);
         let url = format!("http://127.0.0.1:{port}");
         wait_for_driver(&url, &mut driver, &logs).await;
@@ -59,6 +79,7 @@ impl Browser {
         .iter()
         .map(|s| s.to_string())
         .chain([format!("--user-data-dir={}", profile.display())])
+        .chain(options.args)
         .collect();
         let caps = serde_json::json!({
             "browserName": "chrome",

@@ -5,6 +5,7 @@
 pub mod artifacts;
 pub mod browser;
 pub mod clock;
+pub mod desktop_stack;
 pub mod html;
 pub mod otpauth;
 pub mod portal;

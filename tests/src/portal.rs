@@ -2,10 +2,13 @@
 //! ports, readiness by polling `GET /login`, the admin token from `DIR/admin.token`, the admin
 //! CLI on the same data directory, and bearer-token helpers for the admin API. The process
 //! (and its logs, shown when a test fails) lives as long as the [`Portal`] value.
+//! [`Portal::start_with`] serves over TLS or with extra arguments (a config file) for the
+//! tests whose other processes must know the portal's address before it starts.
 
 use crate::process::{free_ports, ChildGuard};
 use crate::web::WebClient;
 use reqwest::{Method, StatusCode};
+use std::ffi::OsString;
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -65,11 +68,25 @@ impl ApiResponse {
     }
 }
 
+/// How [`Portal::start_with`] starts the portal; the default is what [`Portal::start`] does.
+#[derive(Default)]
+pub struct PortalOptions {
+    /// The portal and admin listener ports, when something started before the portal (a
+    /// reverse proxy's config) must name them; else two free ports.
+    pub ports: Option<[u16; 2]>,
+    /// Arguments after `serve --data DIR --listen ADDR --admin-listen ADDR` (TLS flags,
+    /// `--config FILE`).
+    pub args: Vec<OsString>,
+    /// The PEM CA that signed the portal's certificate, when `args` make it serve TLS: the base
+    /// URLs become `https://` and the harness's own clients trust this CA (and no other).
+    pub tls_ca: Option<PathBuf>,
+}
+
 /// A running portal with its own data directory.
 pub struct Portal {
-    /// `http://127.0.0.1:PORT` of the main listener (pages, RDP gate).
+    /// `http://127.0.0.1:PORT` (`https://` under TLS) of the main listener (pages, RDP gate).
     pub base: String,
-    /// `http://127.0.0.1:PORT` of the admin listener.
+    /// `http://127.0.0.1:PORT` (`https://` under TLS) of the admin listener.
     pub admin_base: String,
     /// The bearer token from `DIR/admin.token`.
     pub admin_token: String,
@@ -77,6 +94,7 @@ pub struct Portal {
     logs: [PathBuf; 2],
     bin: PathBuf,
     http: reqwest::Client,
+    ca_pem: Option<Vec<u8>>,
     process: ChildGuard,
     // Dropped last: the directory must outlive the process writing into it.
     _dir: tempfile::TempDir,
@@ -86,12 +104,21 @@ impl Portal {
     /// Starts `twofold-portal serve` on a fresh data directory and waits until it serves
     /// `/login`; panics with its logs if it exits or is not ready in time.
     pub async fn start() -> Portal {
+        Portal::start_with(PortalOptions::default()).await
+    }
+
+    /// Like [`Portal::start`], with the listener ports, extra arguments and TLS trust of
+    /// `options`.
+    pub async fn start_with(options: PortalOptions) -> Portal {
         let bin = portal_binary();
         let dir = tempfile::Builder::new().prefix("twofold-e2e-").tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("create data dir");
         let logs = [dir.path().join("portal.stdout.log"), dir.path().join("portal.stderr.log")];
-        let ports = free_ports(2);
+        let ports = match options.ports {
+            Some(ports) => ports.to_vec(),
+            None => free_ports(2),
+        };
         let listen = format!("127.0.0.1:{}", ports[0]);
         let admin_listen = format!("127.0.0.1:{}", ports[1]);
         let mut cmd = Command::new(&bin);
@@ -99,23 +126,32 @@ impl Portal {
             .arg("--data")
             .arg(&data)
             .args(["--listen", &listen, "--admin-listen", &admin_listen])
+            .args(&options.args)
             .stdin(Stdio::null())
             .stdout(File::create(&logs[0]).expect("stdout log"))
             .stderr(File::create(&logs[1]).expect("stderr log"));
         let process = ChildGuard::spawn("twofold-portal serve", &mut cmd);
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(30))
-            .build()
-            .expect("HTTP client");
+        let ca_pem = options.tls_ca.as_ref().map(|path| {
+            std::fs::read(path).unwrap_or_else(|e| panic!("read CA {}: {e}", path.display()))
+        });
+        let scheme = if ca_pem.is_some() { "https" } else { "http" };
+        let http = crate::web::trusting(
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .timeout(Duration::from_secs(30)),
+            ca_pem.as_deref(),
+        )
+        .build()
+        .expect("HTTP client");
         let mut portal = Portal {
-            base: format!("http://{listen}"),
-            admin_base: format!("http://{admin_listen}"),
+            base: format!("{scheme}://{listen}"),
+            admin_base: format!("{scheme}://{admin_listen}"),
             admin_token: String::new(),
             data,
             logs,
             bin,
             http,
+            ca_pem,
             process,
             _dir: dir,
         };
@@ -173,7 +209,7 @@ impl Portal {
 
     /// A fresh browser-less user of this portal.
     pub fn web(&self) -> WebClient {
-        WebClient::new(&self.base)
+        WebClient::with_ca(&self.base, self.ca_pem.as_deref())
     }
 
     /// Runs the admin CLI as `twofold-portal ARGS… --data DIR` (the data flag is global, so it

@@ -51,9 +51,13 @@ pub struct WebClient {
 impl WebClient {
     /// A fresh user (empty cookie jar) of the portal at `base` (`http://127.0.0.1:PORT`).
     pub fn new(base: &str) -> WebClient {
-        let http = Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
+        WebClient::with_ca(base, None)
+    }
+
+    /// A fresh user of the portal at `base`, trusting only the PEM CA `ca_pem` when given (a
+    /// portal serving TLS with a test certificate).
+    pub fn with_ca(base: &str, ca_pem: Option<&[u8]>) -> WebClient {
+        let http = trusting(Client::builder().cookie_store(true).redirect(Policy::none()), ca_pem)
             .build()
             .expect("build HTTP client");
         WebClient { base: base.trim_end_matches('/').to_string(), http }
@@ -119,6 +123,16 @@ impl WebClient {
         assert_eq!(home.status, StatusCode::OK, "GET / before sign-out: {}", home.summary());
         let csrf = home.csrf();
         self.post_form("/logout", &[("csrf", &csrf)]).await
+    }
+}
+
+/// `builder` trusting only the PEM CA `ca_pem` when given (else the defaults).
+pub fn trusting(builder: reqwest::ClientBuilder, ca_pem: Option<&[u8]>) -> reqwest::ClientBuilder {
+    match ca_pem {
+        Some(pem) => builder
+            .tls_built_in_root_certs(false)
+            .add_root_certificate(reqwest::Certificate::from_pem(pem).expect("CA PEM")),
+        None => builder,
     }
 }
 
