@@ -124,10 +124,30 @@ fn wrong_code(secret: &str) -> String {
     }
 }
 
+/// `POST /api/rdp/authorize` as an RDP front end (the PAM hook) calls it: with the gateway
+/// token from the portal's `DIR/gateway.token`, or without any token when `token` is `None`.
+async fn rdp_call(portal: &Portal, token: Option<&str>, username: &str, password: &str) -> Page {
+    let mut request = reqwest::Client::new()
+        .post(format!("{}/api/rdp/authorize", portal.base))
+        .json(&json!({ "username": username, "password": password }));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let resp = request.send().await.unwrap_or_else(|e| panic!("RDP gate for {username}: {e}"));
+    let status = resp.status();
+    let body = resp.text().await.unwrap_or_else(|e| panic!("RDP gate body: {e}"));
+    Page { status, location: None, content_type: None, body }
+}
+
+fn gateway_token(portal: &Portal) -> String {
+    let path = portal.data_dir().join("gateway.token");
+    let token = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    token.trim().to_string()
+}
+
 async fn rdp(portal: &Portal, username: &str, password: &str) -> (bool, String) {
-    let resp = WebClient::new(&portal.base)
-        .post_json("/api/rdp/authorize", &json!({ "username": username, "password": password }))
-        .await;
+    let resp = rdp_call(portal, Some(&gateway_token(portal)), username, password).await;
     assert_eq!(resp.status, StatusCode::OK, "RDP gate for {username}: {}", resp.body);
     let body: Value = serde_json::from_str(&resp.body)
         .unwrap_or_else(|e| panic!("RDP gate answer is not JSON ({e}): {}", resp.body));
@@ -382,6 +402,21 @@ async fn rdp_gate_denies_everyone_who_needs_two_factor_and_allows_the_rest() {
     assert!(allowed, "alice denied with 2FA switched off: {reason}");
     let (allowed, _) = rdp(&portal, "alice", "wrong").await;
     assert!(!allowed, "alice with a wrong password allowed");
+}
+
+#[tokio::test]
+async fn rdp_gate_refuses_callers_without_the_gateway_token_and_counts_nothing() {
+    let portal = portal_with_directory().await;
+    // More wrong passwords than the per-account back-off allows (10), all anonymous.
+    for _ in 0..12 {
+        let resp = rdp_call(&portal, None, "carol", "guess").await;
+        assert_eq!(resp.status, StatusCode::UNAUTHORIZED, "anonymous call: {}", resp.body);
+    }
+    let wrong = rdp_call(&portal, Some("not-the-gateway-token"), "carol", CAROL_PW).await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "wrong token: {}", wrong.body);
+    // Nothing was counted against carol: the real front end still gets her in.
+    let (allowed, reason) = rdp(&portal, "carol", CAROL_PW).await;
+    assert!(allowed, "carol refused after anonymous guesses: {reason}");
 }
 
 #[tokio::test]

@@ -55,6 +55,8 @@ pub struct Messages {
     pub rdp_denied_credentials: String,
     pub rdp_allowed: String,
     pub rdp_throttled: String,
+    pub rdp_account_throttled: String,
+    pub rdp_denied_locked: String,
 }
 
 const EN: &str = include_str!("../locales/en.json");

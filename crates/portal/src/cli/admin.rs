@@ -185,6 +185,9 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         Command::Serve(_) | Command::Demo | Command::License(LicenseCommand::Issue(_)) => {
             bail!("internal: command dispatched to the wrong handler")
         }
+        Command::PamHook(_) => {
+            bail!("internal: command dispatched to the wrong handler")
+        }
     }
     Ok(())
 }

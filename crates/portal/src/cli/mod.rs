@@ -4,6 +4,7 @@
 
 mod admin;
 mod demo;
+mod pam_hook;
 mod serve;
 
 use std::path::PathBuf;
@@ -60,6 +61,8 @@ pub enum Command {
     /// Install, show or (vendor side) issue a license.
     #[command(subcommand)]
     License(admin::LicenseCommand),
+    /// For PAM's pam_exec (expose_authtok): ask the portal's RDP gate; exit 0 only if allowed.
+    PamHook(pam_hook::PamHookArgs),
     /// Print the audit log, newest first.
     Audit {
         /// Only entries about this user.
@@ -95,6 +98,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve::run(open_store(data)?, args),
         Command::Demo => demo::run(&open_store(data)?),
+        Command::PamHook(args) => pam_hook::run(args),
         Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),
         other => admin::run(&open_store(data)?, other),
     }
