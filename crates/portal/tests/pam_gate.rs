@@ -224,3 +224,67 @@ fn over_tls_the_hook_trusts_the_ca_it_is_given_and_refuses_any_other() {
     assert!(!b.allowed, "{b:?}");
     assert!(b.log.contains("TLS with") && b.log.contains("fail closed"), "{b:?}");
 }
+
+/// The hook run the way pam_exec runs it (no PATH, PAM_* variables), without PAM.
+fn hook_command(pam_type: &str, extra: &[&str]) -> Command {
+    let mut cmd = Command::new(pam::BIN);
+    cmd.env_clear()
+        .env("PAM_TYPE", pam_type)
+        .env("PAM_USER", "carol")
+        .env("PAM_SERVICE", "direct-test")
+        .args(["pam-hook", "--token-file", "/nonexistent/gateway.token"])
+        .args(extra);
+    cmd
+}
+
+#[test]
+fn the_watchdog_ends_a_hook_blocked_on_anything_within_the_deadline() {
+    // stdin is never closed: the hook blocks reading the password, outside any async
+    // deadline. Only the watchdog can end it.
+    let mut child = hook_command("auth", &["--portal", "http://127.0.0.1:9", "--timeout", "1"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _open_stdin = child.stdin.take();
+    let started = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the hook ran past its deadline");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut said).unwrap();
+    assert_eq!(status.code(), Some(3), "{said}");
+    assert!(said.contains("refused (fail closed)") && said.contains("watchdog"), "{said}");
+    assert!(started.elapsed() < Duration::from_secs(4), "{:?}", started.elapsed());
+}
+
+#[test]
+fn the_hook_lets_non_auth_stacks_pass_and_refuses_an_empty_password_without_asking() {
+    let portal = ["--portal", "http://127.0.0.1:9"];
+    for pam_type in ["account", "open_session", "close_session"] {
+        let (out, _) =
+            pam::run_bounded(&mut hook_command(pam_type, &portal), b"", Duration::from_secs(10));
+        assert!(out.status.success(), "{pam_type}: {out:?}");
+    }
+    let (out, _) =
+        pam::run_bounded(&mut hook_command("auth", &portal), b"\0", Duration::from_secs(10));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{said}");
+    assert!(said.contains("no password on stdin"), "{said}");
+    // Not run by pam_exec at all.
+    let (out, _) = pam::run_bounded(
+        Command::new(pam::BIN).env_clear().args(["pam-hook", "--token-file", "x"]).args(portal),
+        b"pw",
+        Duration::from_secs(10),
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

@@ -38,6 +38,7 @@ use std::ffi::CString;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -98,6 +99,10 @@ const EXIT_ALLOWED: i32 = 0;
 const EXIT_DENIED: i32 = 1;
 const EXIT_MISCONFIGURED: i32 = 2;
 const EXIT_NO_ANSWER: i32 = 3;
+
+/// Set by whichever of the check and the watchdog reports first: one line per login, and the
+/// other one stays quiet while the first exits.
+static REPORTED: AtomicBool = AtomicBool::new(false);
 
 /// What the check came to.
 enum Verdict {
@@ -160,6 +165,9 @@ fn start_watchdog(login: &Login, args: &PamHookArgs) {
         std::thread::sleep(deadline);
         let reason = format!("no answer from the portal within {timeout:?} (watchdog)");
         let (code, text) = no_answer_line(&line, &reason, fail_open);
+        if REPORTED.swap(true, Ordering::SeqCst) {
+            return; // the check finished meanwhile and is exiting
+        }
         report(code, &text);
         std::process::exit(code);
     });
@@ -173,6 +181,10 @@ fn check(login: &Login, args: &PamHookArgs) -> Verdict {
         Ok(password) => password,
         Err(e) => return Verdict::Misconfigured(format!("{e:#}")),
     };
+    if password.is_empty() {
+        // Not worth a counted failure at the portal: most likely expose_authtok is missing.
+        return Verdict::Misconfigured("no password on stdin (is expose_authtok set?)".into());
+    }
     let target = match Target::parse(&args.portal) {
         Ok(target) => target,
         Err(e) => return Verdict::Misconfigured(format!("--portal {}: {e:#}", args.portal)),
@@ -233,6 +245,12 @@ fn finish(login: &Login, args: &PamHookArgs, verdict: Verdict) -> ! {
         ),
         Verdict::NoAnswer(reason) => no_answer_line(&who, &reason, args.fail_open),
     };
+    if REPORTED.swap(true, Ordering::SeqCst) {
+        // The watchdog reported first and is ending the process.
+        loop {
+            std::thread::park();
+        }
+    }
     report(code, &line);
     std::process::exit(code)
 }
@@ -254,7 +272,9 @@ fn no_answer_line(who: &str, reason: &str, fail_open: bool) -> (i32, String) {
 
 /// One line to stderr (pam_exec's `log=` file) and to the system log.
 fn report(code: i32, line: &str) {
-    eprintln!("twofold-portal pam-hook: {line}");
+    use std::io::Write;
+    // Not eprintln!: a log that cannot be written must not turn into a panic.
+    let _ = writeln!(std::io::stderr(), "twofold-portal pam-hook: {line}");
     let priority = if code == EXIT_ALLOWED && !line.contains("--fail-open") {
         libc::LOG_INFO
     } else {
