@@ -4,9 +4,12 @@
 
 pub mod admin;
 pub mod blocking;
+pub mod client_address;
 pub mod clock;
+pub mod config;
 pub mod dates;
 pub mod error;
+pub mod forward_auth;
 pub mod messages;
 pub mod ops;
 pub mod pages;

@@ -47,6 +47,8 @@ pub struct Messages {
     pub home_signed_in_as: String,
     pub home_two_factor_on: String,
     pub home_two_factor_off: String,
+    pub home_desktops_title: String,
+    pub home_no_desktops: String,
     pub sign_out: String,
     pub cancel: String,
     pub forbidden: String,

@@ -1,15 +1,15 @@
-//! The two routers: `app` (pages, stylesheet, RDP gate) for users and `admin_app` (the admin
+//! The two routers: `app` (pages, stylesheet, RDP gate, forward-auth) for users and `admin_app` (the admin
 //! API) for the admin listener. Both are plain `Router`s, tested with `oneshot`.
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{middleware, Router};
 
 use crate::error::ApiError;
 use crate::state::AppState;
-use crate::{admin, pages, rdp, security, signin};
+use crate::{admin, forward_auth, pages, rdp, security, signin};
 
 /// Sign-in forms are tiny; anything bigger is not a browser filling them in.
 const PAGE_BODY_LIMIT: usize = 16 * 1024;
@@ -26,6 +26,8 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", post(signin::post_logout))
         .route("/static/portal.css", get(stylesheet))
         .route("/api/rdp/authorize", post(rdp::authorize))
+        .route("/auth/request", any(forward_auth::auth_request))
+        .route("/auth/forward", any(forward_auth::auth_forward))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(PAGE_BODY_LIMIT))
         .layer(middleware::from_fn_with_state(state.clone(), security::headers))

@@ -7,7 +7,10 @@
 //! the token. Both cookies are HttpOnly, SameSite=Lax (Strict would drop the cookie when a
 //! user follows a link to the portal), and Secure under TLS. Under TLS their names carry the
 //! `__Host-` prefix, so a browser refuses them unless they are Secure, host-only and for
-//! `/`: a sibling subdomain or a plain-HTTP page cannot plant or overwrite them.
+//! `/`: a sibling subdomain or a plain-HTTP page cannot plant or overwrite them. The one
+//! exception is a configured cookie domain (portal and desktops on sibling hosts): the
+//! session cookie is then `__Secure-` prefixed with `Domain=`, so every host under it sends
+//! it to the proxy's auth subrequest; the CSRF cookie stays host-only.
 
 use axum::http::{header, HeaderMap, HeaderValue};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -21,6 +24,26 @@ pub const SESSION_COOKIE: &str = "twofold_session";
 pub const CSRF_COOKIE: &str = "twofold_csrf";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-twofold_session";
 pub const SECURE_CSRF_COOKIE: &str = "__Host-twofold_csrf";
+pub const SHARED_SESSION_COOKIE: &str = "__Secure-twofold_session";
+pub const RETURN_COOKIE: &str = "twofold_return";
+pub const SECURE_RETURN_COOKIE: &str = "__Host-twofold_return";
+
+/// The session cookie's name when it may be shared with a parent `domain`.
+pub fn scoped_session_cookie(secure: bool, domain: Option<&str>) -> &'static str {
+    match (secure, domain) {
+        (true, Some(_)) => SHARED_SESSION_COOKIE,
+        _ => session_cookie(secure),
+    }
+}
+
+/// The cookie holding where to send the visitor after the sign-in.
+pub fn return_cookie(secure: bool) -> &'static str {
+    if secure {
+        SECURE_RETURN_COOKIE
+    } else {
+        RETURN_COOKIE
+    }
+}
 
 /// The session cookie's name: `__Host-` prefixed when cookies are Secure.
 pub fn session_cookie(secure: bool) -> &'static str {
@@ -52,6 +75,11 @@ pub fn hash_id(id: &str) -> Vec<u8> {
 
 /// The value of cookie `name` in the request, if present and well-formed.
 pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    read_cookie_up_to(headers, name, 128)
+}
+
+/// [`read_cookie`] for values up to `max_len` bytes (url-safe base64 only).
+pub fn read_cookie_up_to(headers: &HeaderMap, name: &str, max_len: usize) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -62,17 +90,29 @@ pub fn read_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
         .filter(|v| {
             !v.is_empty()
-                && v.len() <= 128
+                && v.len() <= max_len
                 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
         })
 }
 
 pub fn set_cookie(name: &str, value: &str, max_age: u64, secure: bool) -> HeaderValue {
+    set_scoped_cookie(name, value, max_age, secure, None)
+}
+
+/// A cookie for `domain` and its subdomains (`None`: this host only).
+pub fn set_scoped_cookie(
+    name: &str,
+    value: &str,
+    max_age: u64,
+    secure: bool,
+    domain: Option<&str>,
+) -> HeaderValue {
     let secure = if secure { "; Secure" } else { "" };
+    let domain = domain.map(|d| format!("; Domain={d}")).unwrap_or_default();
     HeaderValue::from_str(&format!(
-        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}"
+        "{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}{domain}"
     ))
-    .expect("cookie values are url-safe base64")
+    .expect("cookie values are url-safe base64 and domains are checked names")
 }
 
 pub fn clear_cookie(name: &str, secure: bool) -> HeaderValue {
@@ -137,5 +177,15 @@ mod tests {
         assert!(!text.to_ascii_lowercase().contains("domain="));
         assert_eq!(csrf_cookie(true), "__Host-twofold_csrf");
         assert_eq!(session_cookie(false), "twofold_session");
+    }
+
+    #[test]
+    fn a_shared_session_cookie_names_its_domain_and_uses_the_secure_prefix() {
+        let name = scoped_session_cookie(true, Some("example.com"));
+        let cookie = set_scoped_cookie(name, "v", 60, true, Some("example.com"));
+        let text = cookie.to_str().unwrap();
+        assert!(text.starts_with("__Secure-twofold_session=v; Path=/; HttpOnly"), "{text}");
+        assert!(text.ends_with("; Secure; Domain=example.com"), "{text}");
+        assert_eq!(scoped_session_cookie(true, None), "__Host-twofold_session");
     }
 }

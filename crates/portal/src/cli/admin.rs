@@ -185,7 +185,7 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         Command::Serve(_) | Command::Demo | Command::License(LicenseCommand::Issue(_)) => {
             bail!("internal: command dispatched to the wrong handler")
         }
-        Command::PamHook(_) => {
+        Command::PamHook(_) | Command::CheckConfig { .. } => {
             bail!("internal: command dispatched to the wrong handler")
         }
     }

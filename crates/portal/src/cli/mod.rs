@@ -34,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the portal pages and RDP gate, and the admin API on its own listener.
     Serve(serve::ServeArgs),
+    /// Check a config file and report every error with its line (exit 1 if any).
+    CheckConfig { file: PathBuf },
     /// Fill the data directory with demo users, a group and principals; print the passwords.
     Demo,
     /// Users of the portal's directory.
@@ -93,10 +95,42 @@ fn open_store(data: Option<&PathBuf>) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&dir).with_context(|| format!("opening the data directory {}", dir.display()))
 }
 
+fn check_config(file: &std::path::Path) -> anyhow::Result<()> {
+    let config = serve::read_config(file)?;
+    println!("{}: ok", file.display());
+    let show = |a: Option<std::net::SocketAddr>, default: &str| {
+        a.map(|a| a.to_string()).unwrap_or_else(|| format!("{default} (default)"))
+    };
+    println!("  portal listener:   {}", show(config.portal_listen, "127.0.0.1:8080"));
+    println!("  admin listener:    {}", show(config.admin_listen, "127.0.0.1:8081"));
+    match &config.tls {
+        Some(tls) => {
+            println!("  TLS:               {} / {}", tls.cert.display(), tls.key.display())
+        }
+        None if config.behind_tls_proxy => println!("  TLS:               terminated by a proxy"),
+        None => println!("  TLS:               none (loopback only)"),
+    }
+    let proxies: Vec<String> = config.trusted_proxies.iter().map(ToString::to_string).collect();
+    println!(
+        "  trusted proxies:   {}",
+        if proxies.is_empty() { "none".to_string() } else { proxies.join(", ") }
+    );
+    let fa = &config.forward_auth;
+    println!("  protected origins: {}", fa.protected_origins.join(", "));
+    println!("  desktops:          {}", config.desktops.len());
+    println!("  RDP gate:          {}", if config.gateway_enabled { "on" } else { "off" });
+    Ok(())
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data = cli.data.as_ref();
     match cli.command {
-        Command::Serve(args) => serve::run(open_store(data)?, args),
+        Command::Serve(args) => {
+            let config = serve::load_config(&args)?;
+            let data = data.or(config.data.as_ref());
+            serve::run(open_store(data)?, args, config)
+        }
+        Command::CheckConfig { file } => check_config(&file),
         Command::Demo => demo::run(&open_store(data)?),
         Command::PamHook(args) => pam_hook::run(args),
         Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),

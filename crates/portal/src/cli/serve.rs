@@ -1,4 +1,5 @@
-//! `serve`: the portal listener (pages + RDP gate) and the admin API listener.
+//! `serve`: the portal listener (pages, RDP gate, forward-auth) and the admin API listener,
+//! configured by a config file (`--config`) with flags and environment on top.
 //!
 //! Plain HTTP is allowed on loopback only; any other address needs a certificate and key
 //! (or, for the portal listener behind a TLS-terminating proxy, an explicit
@@ -12,6 +13,7 @@ use anyhow::{bail, Context};
 use clap::Args;
 use rand::RngCore;
 use twofold_portal::clock::SystemClock;
+use twofold_portal::config::{self, Config, TlsFiles};
 use twofold_portal::state::{AppState, PortalSettings};
 use twofold_portal::{admin_app, app, password_check, server, tls, vendor};
 use twofold_store::{SettingsRepo, SqliteStore};
@@ -19,12 +21,16 @@ use zeroize::Zeroizing;
 
 #[derive(Args)]
 pub struct ServeArgs {
-    /// Address of the portal (pages and RDP gate).
-    #[arg(long, default_value = "127.0.0.1:8080")]
-    listen: SocketAddr,
-    /// Address of the admin API.
-    #[arg(long, default_value = "127.0.0.1:8081")]
-    admin_listen: SocketAddr,
+    /// The config file (TOML; see docs/DEPLOY.md). Flags and environment variables given
+    /// as well override what it says.
+    #[arg(long, env = "TWOFOLD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Address of the portal (pages, RDP gate, forward-auth). Default 127.0.0.1:8080.
+    #[arg(long, env = "TWOFOLD_LISTEN")]
+    listen: Option<SocketAddr>,
+    /// Address of the admin API. Default 127.0.0.1:8081.
+    #[arg(long, env = "TWOFOLD_ADMIN_LISTEN")]
+    admin_listen: Option<SocketAddr>,
     /// PEM certificate chain for TLS (both listeners).
     #[arg(long, requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -35,9 +41,36 @@ pub struct ServeArgs {
     /// front of it terminates TLS. Cookies are still marked Secure.
     #[arg(long)]
     behind_tls_proxy: bool,
-    /// Issuer name shown in authenticator apps.
-    #[arg(long, default_value = twofold_core::PORTAL_ISSUER_DEFAULT)]
-    issuer: String,
+    /// Issuer name shown in authenticator apps. Default "Twofold".
+    #[arg(long, env = "TWOFOLD_ISSUER")]
+    issuer: Option<String>,
+}
+
+/// Reads and checks the config file named by `--config`, if any.
+pub fn load_config(args: &ServeArgs) -> anyhow::Result<Config> {
+    match &args.config {
+        Some(path) => read_config(path),
+        None => Ok(Config { gateway_enabled: true, ..Config::default() }),
+    }
+}
+
+/// Reads and checks a config file; the error lists every problem with its line.
+pub fn read_config(path: &Path) -> anyhow::Result<Config> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the config file {}", path.display()))?;
+    let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    config::parse(&text, base).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .iter()
+            .map(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))
+            .collect();
+        anyhow::anyhow!(
+            "{} error{} in the config file:\n{}",
+            errors.len(),
+            if errors.len() == 1 { "" } else { "s" },
+            lines.join("\n")
+        )
+    })
 }
 
 pub const TOKEN_FILE: &str = "admin.token";
@@ -76,28 +109,52 @@ fn private_token(dir: &Path, file: &str) -> anyhow::Result<Zeroizing<String>> {
     }
 }
 
-pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
-    let tls_config = match (&args.tls_cert, &args.tls_key) {
-        (Some(cert), Some(key)) => Some(tls::load_config(cert, key)?),
-        _ => None,
+pub fn run(store: SqliteStore, args: ServeArgs, config: Config) -> anyhow::Result<()> {
+    let listen = args.listen.or(config.portal_listen).unwrap_or(([127, 0, 0, 1], 8080).into());
+    let admin_listen =
+        args.admin_listen.or(config.admin_listen).unwrap_or(([127, 0, 0, 1], 8081).into());
+    let tls_files = match (&args.tls_cert, &args.tls_key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert: cert.clone(), key: key.clone() }),
+        _ => config.tls.clone(),
     };
-    if tls_config.is_none() && !args.listen.ip().is_loopback() && !args.behind_tls_proxy {
+    let behind_tls_proxy = args.behind_tls_proxy || config.behind_tls_proxy;
+    let tls_config = match &tls_files {
+        Some(files) => Some(tls::load_config(&files.cert, &files.key)?),
+        None => None,
+    };
+    if tls_config.is_none() && !listen.ip().is_loopback() && !behind_tls_proxy {
         bail!(
-            "{} is not a loopback address: give --tls-cert and --tls-key (or --behind-tls-proxy)",
-            args.listen
+            "{listen} is not a loopback address: give --tls-cert and --tls-key (or --behind-tls-proxy)"
         );
     }
-    if tls_config.is_none() && !args.admin_listen.ip().is_loopback() {
-        bail!("the admin API on {} needs TLS: give --tls-cert and --tls-key", args.admin_listen);
+    if tls_config.is_none() && !admin_listen.ip().is_loopback() {
+        bail!("the admin API on {admin_listen} needs TLS: give --tls-cert and --tls-key");
     }
     let token = private_token(store.dir(), TOKEN_FILE)?;
-    let gateway_token = private_token(store.dir(), GATEWAY_TOKEN_FILE)?;
+    let gateway_token = if config.gateway_enabled {
+        Some(Arc::new(match &config.gateway_token_file {
+            Some(file) => private_token(
+                file.parent().unwrap_or(Path::new(".")),
+                &file.file_name().context("gateway.token_file names no file")?.to_string_lossy(),
+            )?,
+            None => private_token(store.dir(), GATEWAY_TOKEN_FILE)?,
+        }))
+    } else {
+        None
+    };
     let mut fresh = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut fresh);
     let csrf_key = store.server_key("csrf", &fresh)?;
     let settings = PortalSettings {
-        issuer: args.issuer.clone(),
-        secure_cookies: tls_config.is_some() || args.behind_tls_proxy,
+        issuer: args
+            .issuer
+            .clone()
+            .or(config.issuer.clone())
+            .unwrap_or_else(|| twofold_core::PORTAL_ISSUER_DEFAULT.to_string()),
+        secure_cookies: tls_config.is_some() || behind_tls_proxy,
+        trusted_proxies: config.trusted_proxies.clone(),
+        forward_auth: config.forward_auth.clone(),
+        desktops: config.desktops.clone(),
         ..PortalSettings::default()
     };
     let token_path = store.dir().join(TOKEN_FILE);
@@ -110,7 +167,7 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
         settings: Arc::new(settings),
         admin_token: Arc::new(token),
         hash_slots: password_check::hash_slots(password_check::default_hash_slots()),
-        gateway_token: Some(Arc::new(gateway_token)),
+        gateway_token,
     };
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -124,12 +181,12 @@ pub fn run(store: SqliteStore, args: ServeArgs) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let scheme = if tls_config.is_some() { "https" } else { "http" };
-        let portal = tokio::net::TcpListener::bind(args.listen)
+        let portal = tokio::net::TcpListener::bind(listen)
             .await
-            .with_context(|| format!("binding {}", args.listen))?;
-        let admin = tokio::net::TcpListener::bind(args.admin_listen)
+            .with_context(|| format!("binding {listen}"))?;
+        let admin = tokio::net::TcpListener::bind(admin_listen)
             .await
-            .with_context(|| format!("binding {}", args.admin_listen))?;
+            .with_context(|| format!("binding {admin_listen}"))?;
         println!("portal:    {scheme}://{}/", portal.local_addr()?);
         println!(
             "admin API: {scheme}://{}/api/v1/ (token in {})",

@@ -10,8 +10,8 @@ use twofold_core::{otp::Algorithm, verifier, EnrollmentState, Verdict};
 use twofold_store::{EnrollmentRecord, SessionStage, StoreError};
 
 use super::{
-    redirect, release_code_attempt, reserve_code_attempt, start_session, with_cookie, CodeForm,
-    Visit,
+    redirect, release_code_attempt, reserve_code_attempt, signed_in_redirect, start_session,
+    CodeForm, Visit,
 };
 use crate::messages::Messages;
 use crate::state::AppState;
@@ -136,7 +136,7 @@ pub(super) fn complete_sign_in(
 ) -> Result<Response, StoreError> {
     let (cookie, _) = start_session(state, visit, user, SessionStage::SignedIn, true)?;
     state.store.record_sign_in(user, state.now_i64())?;
-    Ok(with_cookie(redirect("/"), cookie))
+    Ok(signed_in_redirect(state, visit, cookie))
 }
 
 pub async fn get_verify(State(state): State<AppState>, visit: Visit) -> Response {

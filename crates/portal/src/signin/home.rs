@@ -26,34 +26,76 @@ pub struct SignedIn {
     pub two_factor: bool,
 }
 
+/// Why a visitor is not (or no longer) signed in with every factor they need.
+pub enum NotSignedIn {
+    /// No session, or one at an unfinished step, or one that now needs a further factor:
+    /// the step to send the visitor to.
+    Step(&'static str),
+    /// The store failed: nobody is let through (the response says so).
+    Failed(Response),
+}
+
 /// The visitor's full session, or where to send them: the sign-in page, the step they have
 /// not finished, or the step that now applies to them. Blocking.
 pub fn signed_in(state: &AppState, visit: &Visit) -> Result<SignedIn, Response> {
+    check_signed_in(state, visit).map_err(|e| match e {
+        NotSignedIn::Step(to) => redirect(to),
+        NotSignedIn::Failed(response) => response,
+    })
+}
+
+/// [`signed_in`], saying why not instead of answering (the forward-auth endpoints answer a
+/// proxy, not a browser). Blocking.
+pub fn check_signed_in(state: &AppState, visit: &Visit) -> Result<SignedIn, NotSignedIn> {
     let (hash, session) = match visit.session(state) {
         Ok(Some(found)) => found,
-        Ok(None) => return Err(redirect("/login")),
-        Err(e) => return Err(visit.server_error(state, e)),
+        Ok(None) => return Err(NotSignedIn::Step("/login")),
+        Err(e) => return Err(NotSignedIn::Failed(visit.server_error(state, e))),
     };
     match session.stage {
         SessionStage::SignedIn => {}
-        SessionStage::Code => return Err(redirect("/verify")),
-        SessionStage::Activate => return Err(redirect("/activate")),
+        SessionStage::Code => return Err(NotSignedIn::Step("/verify")),
+        SessionStage::Activate => return Err(NotSignedIn::Step("/activate")),
     }
     let needs = match ops::user_needs_two_factor(state.store.as_ref(), &session.user) {
         Ok(needs) => needs,
         // Fail closed: without the rule nobody is let through.
-        Err(e) => return Err(visit.server_error(state, e)),
+        Err(e) => return Err(NotSignedIn::Failed(visit.server_error(state, e))),
     };
     if needs && !session.two_factor {
-        return Err(
-            step_up(state, &hash, &session.user).unwrap_or_else(|e| visit.server_error(state, e))
-        );
+        return Err(match step_up(state, &hash, &session.user) {
+            Ok(to) => NotSignedIn::Step(to),
+            Err(e) => NotSignedIn::Failed(visit.server_error(state, e)),
+        });
+    }
+    // A user locked for wrong codes (someone is guessing with their password) or removed
+    // from the directory keeps no access through an older session either.
+    let still_allowed = (|| -> Result<bool, Failure> {
+        if state.store.user(&session.user)?.is_none() {
+            return Ok(false);
+        }
+        let locked = needs
+            && state
+                .store
+                .enrollment(&session.user)?
+                .is_some_and(|e| e.verifier.is_locked(state.now()));
+        Ok(!locked)
+    })();
+    match still_allowed {
+        Ok(true) => {}
+        Ok(false) => {
+            if let Err(e) = state.store.delete_session(&hash) {
+                return Err(NotSignedIn::Failed(visit.server_error(state, e)));
+            }
+            return Err(NotSignedIn::Step("/login"));
+        }
+        Err(e) => return Err(NotSignedIn::Failed(visit.server_error(state, e))),
     }
     Ok(SignedIn { id_hash: hash, session, two_factor: needs })
 }
 
 /// Sends a password-only session to the second factor it now needs.
-fn step_up(state: &AppState, hash: &[u8], user: &str) -> Result<Response, Failure> {
+fn step_up(state: &AppState, hash: &[u8], user: &str) -> Result<&'static str, Failure> {
     let expires = state.now_i64() + state.settings.pending_seconds as i64;
     let active = state.store.enrollment(user)?.is_some_and(|e| e.state == EnrollmentState::Active);
     let (stage, to) = if active {
@@ -66,7 +108,7 @@ fn step_up(state: &AppState, hash: &[u8], user: &str) -> Result<Response, Failur
         issue_secret(state, user, hash)?;
     }
     audit(state, user, "session.step_up", Some(user), Some("2FA became required"));
-    Ok(redirect(to))
+    Ok(to)
 }
 
 pub async fn get_home(State(state): State<AppState>, visit: Visit) -> Response {
@@ -74,7 +116,13 @@ pub async fn get_home(State(state): State<AppState>, visit: Visit) -> Response {
         Ok(s) => visit.page(
             &state,
             StatusCode::OK,
-            pages::home(visit.m, &visit.csrf(&state), &s.session.user, s.two_factor),
+            pages::home(
+                visit.m,
+                &visit.csrf(&state),
+                &s.session.user,
+                s.two_factor,
+                &state.settings.desktops,
+            ),
         ),
         Err(r) => r,
     })

@@ -26,14 +26,18 @@ use twofold_store::{NewAuditEntry, SessionRecord, SessionStage, StoreError, Unav
 
 pub use activation::{get_activate, get_activate_qr, post_activate};
 pub use code::{get_verify, post_verify};
-pub use home::{get_home, post_logout, signed_in, SignedIn};
+pub use home::{check_signed_in, get_home, post_logout, signed_in, NotSignedIn, SignedIn};
 pub use password::{get_login, post_login};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 
 use crate::messages::{self, Messages};
 use crate::pages;
 use crate::session;
 use crate::state::AppState;
 use crate::tls::ClientAddr;
+use crate::{client_address, forward_auth};
 
 /// What a step's blocking work can fail with; the visitor sees a generic error page.
 pub(crate) type Failure = Box<dyn std::error::Error + Send + Sync>;
@@ -46,6 +50,9 @@ pub struct Visit {
     session_id: Option<String>,
     csrf_cookie: String,
     csrf_is_new: bool,
+    /// Where the sign-in sends the visitor when it is complete (a protected page they asked
+    /// for first), already checked against the protected origins.
+    return_to: Option<String>,
 }
 
 impl FromRequestParts<AppState> for Visit {
@@ -58,21 +65,36 @@ impl FromRequestParts<AppState> for Visit {
         let m = messages::for_accept_language(
             parts.headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
         );
-        // Behind a reverse proxy every client shares its address; the per-user lock and the
-        // per-account back-off still hold there, and the proxy is the place to throttle.
+        // Behind a trusted reverse proxy the client is the one its forwarding headers name;
+        // anyone else's headers are ignored (see `client_address`).
         let address = parts
             .extensions
             .get::<ConnectInfo<ClientAddr>>()
-            .map(|c| c.0 .0.ip().to_string())
+            .map(|c| {
+                client_address::client_ip(
+                    c.0 .0.ip(),
+                    &parts.headers,
+                    &state.settings.trusted_proxies,
+                )
+                .to_string()
+            })
             .unwrap_or_else(|| "unknown".to_string());
         let secure = state.settings.secure_cookies;
-        let session_id = session::read_cookie(&parts.headers, session::session_cookie(secure));
+        let session_id = session::read_cookie(&parts.headers, session_cookie_name(state));
+        let return_to = session::read_cookie_up_to(
+            &parts.headers,
+            session::return_cookie(secure),
+            forward_auth::RETURN_URL_MAX * 4 / 3 + 4,
+        )
+        .and_then(|v| URL_SAFE_NO_PAD.decode(v).ok())
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|url| forward_auth::allowed_return(&url, &state.settings.forward_auth));
         let (csrf_cookie, csrf_is_new) =
             match session::read_cookie(&parts.headers, session::csrf_cookie(secure)) {
                 Some(c) => (c, false),
                 None => (session::random_token(), true),
             };
-        Ok(Visit { m, address, session_id, csrf_cookie, csrf_is_new })
+        Ok(Visit { m, address, session_id, csrf_cookie, csrf_is_new, return_to })
     }
 }
 
@@ -166,6 +188,45 @@ fn redirect(to: &str) -> Response {
     Redirect::to(to).into_response()
 }
 
+/// The session cookie's name under the configured cookie scope.
+fn session_cookie_name(state: &AppState) -> &'static str {
+    let s = &state.settings;
+    session::scoped_session_cookie(s.secure_cookies, s.forward_auth.cookie_domain.as_deref())
+}
+
+/// The cookie of a session that may be shared with the configured cookie domain (only with
+/// `Secure`: a parent-domain cookie over plain HTTP would go to every sibling host in clear).
+fn session_cookie_value(state: &AppState, value: &str, ttl: u64) -> HeaderValue {
+    let s = &state.settings;
+    let domain = s.forward_auth.cookie_domain.as_deref().filter(|_| s.secure_cookies);
+    session::set_scoped_cookie(session_cookie_name(state), value, ttl, s.secure_cookies, domain)
+}
+
+/// The answer to a sign-in that is complete: back to the protected page first asked for, or
+/// the home page. Blocking-free.
+fn signed_in_redirect(state: &AppState, visit: &Visit, cookie: HeaderValue) -> Response {
+    match &visit.return_to {
+        Some(to) => {
+            let response = with_cookie(Redirect::to(to).into_response(), cookie);
+            let secure = state.settings.secure_cookies;
+            with_cookie(response, session::clear_cookie(session::return_cookie(secure), secure))
+        }
+        None => with_cookie(redirect("/"), cookie),
+    }
+}
+
+/// The cookie that remembers where to return to, for the length of a pending sign-in.
+fn return_cookie_value(state: &AppState, url: &str) -> HeaderValue {
+    let secure = state.settings.secure_cookies;
+    let value = URL_SAFE_NO_PAD.encode(url.as_bytes());
+    session::set_cookie(
+        session::return_cookie(secure),
+        &value,
+        state.settings.pending_seconds,
+        secure,
+    )
+}
+
 fn with_cookie(mut response: Response, cookie: HeaderValue) -> Response {
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response
@@ -191,14 +252,12 @@ fn start_session(
         SessionStage::Code | SessionStage::Activate => state.settings.pending_seconds,
     };
     state.store.create_session(&hash, user, stage, two_factor, now, now + ttl as i64)?;
-    let secure = state.settings.secure_cookies;
-    Ok((session::set_cookie(session::session_cookie(secure), &id, ttl, secure), hash))
+    Ok((session_cookie_value(state, &id, ttl), hash))
 }
 
 /// The response that ends the visitor's session cookie.
 fn clear_session_cookie(state: &AppState, response: Response) -> Response {
-    let secure = state.settings.secure_cookies;
-    with_cookie(response, session::clear_cookie(session::session_cookie(secure), secure))
+    with_cookie(response, session_cookie_value(state, "", 0))
 }
 
 /// A fresh pending secret, shown only to the session `owner`.
@@ -240,6 +299,13 @@ pub struct LoginForm {
     password: String,
     #[serde(default)]
     csrf: String,
+}
+
+/// `/login?rd=URL`: the protected page a proxy sent the visitor from.
+#[derive(Deserialize, Default)]
+pub struct LoginQuery {
+    #[serde(default)]
+    rd: Option<String>,
 }
 
 #[derive(Deserialize)]

@@ -2,25 +2,55 @@
 //! 2FA, and sends everyone else to the code step or to activation.
 
 use axum::extract::rejection::FormRejection;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use twofold_core::EnrollmentState;
 use twofold_store::SessionStage;
 use zeroize::Zeroizing;
 
-use super::{audit, issue_secret, redirect, start_session, with_cookie, Failure, LoginForm, Visit};
+use super::{
+    audit, check_signed_in, issue_secret, redirect, return_cookie_value, signed_in_redirect,
+    start_session, with_cookie, Failure, LoginForm, LoginQuery, NotSignedIn, Visit,
+};
 use crate::password_check::{self, PasswordOutcome};
 use crate::state::AppState;
-use crate::{blocking, ops, pages};
+use crate::{blocking, forward_auth, ops, pages};
 
-pub async fn get_login(State(state): State<AppState>, visit: Visit) -> Response {
-    blocking::respond(move || match visit.session(&state) {
-        // The home page's guard decides whether the session still suffices.
-        Ok(Some((_, s))) if s.stage == SessionStage::SignedIn => redirect("/"),
-        _ => {
-            visit.page(&state, StatusCode::OK, pages::login(visit.m, &visit.csrf(&state), "", None))
+/// The sign-in page. With `?rd=URL` (a reverse proxy sending the visitor from a protected
+/// page) the URL is remembered for the end of the sign-in if it is on a protected origin,
+/// and ignored otherwise: the portal redirects nowhere it was not configured to protect.
+pub async fn get_login(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    blocking::respond(move || {
+        let asked = query
+            .rd
+            .as_deref()
+            .and_then(|url| forward_auth::allowed_return(url, &state.settings.forward_auth));
+        let mut visit = visit;
+        if let Some(url) = &asked {
+            visit.return_to = Some(url.clone());
+        }
+        let response = match check_signed_in(&state, &visit) {
+            // Already through every factor: straight back to the page asked for.
+            Ok(_) => match &asked {
+                Some(url) => Redirect::to(url).into_response(),
+                None => redirect("/"),
+            },
+            Err(NotSignedIn::Failed(r)) => return r,
+            Err(_) => visit.page(
+                &state,
+                StatusCode::OK,
+                pages::login(visit.m, &visit.csrf(&state), "", None),
+            ),
+        };
+        match &asked {
+            Some(url) => with_cookie(response, return_cookie_value(&state, url)),
+            None => response,
         }
     })
     .await
@@ -86,7 +116,7 @@ fn password_accepted(state: &AppState, visit: &Visit, user: &str) -> Result<Resp
         let (cookie, _) = start_session(state, visit, user, SessionStage::SignedIn, false)?;
         state.store.record_sign_in(user, state.now_i64())?;
         audit(state, user, "signin.ok", Some(user), Some("password only"));
-        return Ok(with_cookie(redirect("/"), cookie));
+        return Ok(signed_in_redirect(state, visit, cookie));
     }
     let enrollment = state.store.enrollment(user)?;
     if matches!(enrollment.as_ref().map(|e| e.state), Some(EnrollmentState::Active)) {

@@ -158,11 +158,51 @@ pub async fn send(router: Router, request: Request<Body>) -> Reply {
 pub struct Browser {
     pub cookies: HashMap<String, String>,
     pub csrf: String,
+    /// The connection's peer address (as the listener would record it), if any.
+    pub peer: Option<std::net::SocketAddr>,
+    /// Headers sent with every request (e.g. `X-Forwarded-For` from a proxy).
+    pub headers: Vec<(String, String)>,
 }
 
 impl Browser {
     pub fn new() -> Browser {
-        Browser { cookies: HashMap::new(), csrf: String::new() }
+        Browser { cookies: HashMap::new(), csrf: String::new(), peer: None, headers: Vec::new() }
+    }
+
+    /// A browser whose requests arrive from `peer`, with `headers` added to each.
+    pub fn from(peer: &str, headers: &[(&str, &str)]) -> Browser {
+        Browser {
+            peer: Some(peer.parse().expect("ip:port")),
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            ..Browser::new()
+        }
+    }
+
+    fn prepare(&self, mut req: Request<Body>) -> Request<Body> {
+        if let Some(peer) = self.peer {
+            req.extensions_mut()
+                .insert(axum::extract::ConnectInfo(twofold_portal::tls::ClientAddr(peer)));
+        }
+        for (k, v) in &self.headers {
+            req.headers_mut()
+                .append(header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        req
+    }
+
+    /// A GET with extra headers for this request only (what a proxy's subrequest carries).
+    pub async fn get_with(&mut self, router: Router, path: &str, extra: &[(&str, &str)]) -> Reply {
+        let mut req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .unwrap();
+        for (k, v) in extra {
+            req.headers_mut()
+                .append(header::HeaderName::from_bytes(k.as_bytes()).unwrap(), v.parse().unwrap());
+        }
+        let reply = send(router, self.prepare(req)).await;
+        self.absorb(&reply);
+        reply
     }
 
     fn absorb(&mut self, reply: &Reply) {
@@ -191,7 +231,7 @@ impl Browser {
             .header(header::COOKIE, self.cookie_header())
             .body(Body::empty())
             .unwrap();
-        let reply = send(router, req).await;
+        let reply = send(router, self.prepare(req)).await;
         self.absorb(&reply);
         reply
     }
@@ -213,7 +253,7 @@ impl Browser {
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(body))
             .unwrap();
-        let reply = send(router, req).await;
+        let reply = send(router, self.prepare(req)).await;
         self.absorb(&reply);
         reply
     }
