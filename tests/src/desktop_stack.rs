@@ -443,6 +443,23 @@ impl DesktopStack {
         std::fs::read_to_string(self.prefix.join("access.log")).unwrap_or_default()
     }
 
+    /// Waits (bounded) until nginx's access log has a line containing `needle`, and returns
+    /// the log. nginx logs a request when it ends: a websocket only once it is closed.
+    pub fn wait_for_access_log(&self, needle: &str) -> String {
+        let deadline = Instant::now() + START_WAIT;
+        loop {
+            let log = self.access_log();
+            if log.contains(needle) {
+                return log;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no {needle:?} in nginx's access log after {START_WAIT:?}:\n{log}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     /// Every log of the stack, for a failing test's message.
     pub fn logs_text(&self) -> String {
         let mut text = String::new();
