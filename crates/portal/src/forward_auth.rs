@@ -133,7 +133,7 @@ pub fn allowed_return(url: &str, settings: &ForwardAuth) -> Option<String> {
         return None;
     }
     let origin = parsed.origin().ascii_serialization();
-    settings.protected_origins.iter().any(|o| *o == origin).then(|| parsed.to_string())
+    settings.protected_origins.contains(&origin).then(|| parsed.to_string())
 }
 
 #[cfg(test)]
