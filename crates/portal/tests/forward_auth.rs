@@ -189,6 +189,9 @@ async fn after_the_full_sign_in_the_browser_goes_back_to_the_desktop_it_asked_fo
     let reply = b.post(p.app(), "/verify", &[("code", &code)]).await;
     assert_eq!(reply.status, StatusCode::SEE_OTHER);
     assert_eq!(reply.location(), Some(DESKTOP));
+    // Browsers check the redirect after a form's POST against form-action.
+    let csp = reply.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(csp.contains("form-action 'self' https://desktop.example.com;"), "{csp}");
     assert!(!b.cookies.keys().any(|k| k.contains("return")), "the return cookie is used once");
     // Signed in, the sign-in link of a later refusal leads straight back.
     let again = b.get(p.app(), login).await;
