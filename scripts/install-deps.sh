@@ -23,6 +23,8 @@ packages=(
   # something recognisable on the test VNC desktop (xsetroot colours it, xclock draws on it)
   x11-xserver-utils x11-apps
   xrdp xorgxrdp freerdp2-x11 pamtester
+  # Caddy's forward_auth, run with the snippet of docs/DEPLOY.md
+  caddy
 )
 
 missing=()
