@@ -25,6 +25,8 @@ packages=(
   xrdp xorgxrdp freerdp2-x11 pamtester
   # Caddy's forward_auth, run with the snippet of docs/DEPLOY.md
   caddy
+  # the organisation's directory: a real OpenLDAP slapd started by the LDAP tests, and its client tools
+  slapd ldap-utils
 )
 
 missing=()
