@@ -27,6 +27,8 @@ packages=(
   caddy
   # the organisation's directory: a real OpenLDAP slapd started by the LDAP tests, and its client tools
   slapd ldap-utils
+  # the shared store of several portal servers: a real PostgreSQL started by the store tests
+  postgresql
 )
 
 missing=()

@@ -210,6 +210,17 @@ pub fn add_user(
     Ok(())
 }
 
+/// Deletes a directory user with its enrollment, sessions, memberships and principal entry
+/// (all or nothing, audited as `user.delete`).
+pub fn delete_user(
+    store: &dyn Store,
+    name: &str,
+    actor: &str,
+    now: u64,
+) -> Result<twofold_store::RemovedUser, OpsError> {
+    Ok(store.delete_user(name, actor, now as i64)?)
+}
+
 /// `entry` safe to show on one line (CLI table, admin app): control and invisible characters
 /// escaped. The store records new entries escaped already; this covers entries written
 /// before it did, so an old forged username still cannot print a fake line.

@@ -36,6 +36,7 @@ pub fn app(state: AppState) -> Router {
 
 pub fn admin_app(state: AppState) -> Router {
     admin::routes()
+        .merge(admin::users::routes())
         .fallback(api_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))

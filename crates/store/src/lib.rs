@@ -21,6 +21,7 @@ mod sessions;
 mod settings;
 mod sqlite;
 mod throttle;
+mod user_removal;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry};
 pub use directory::{DirectoryEntry, DirectoryPage, DirectoryRepo, UserRecord};
@@ -31,6 +32,7 @@ pub use sessions::{SessionRecord, SessionRepo, SessionStage};
 pub use settings::SettingsRepo;
 pub use sqlite::SqliteStore;
 pub use throttle::ThrottleRepo;
+pub use user_removal::{RemovedUser, UserRemovalRepo};
 
 /// Everything the portal needs from persistence.
 pub trait Store:
@@ -41,6 +43,7 @@ pub trait Store:
     + SessionRepo
     + AuditRepo
     + ThrottleRepo
+    + UserRemovalRepo
     + Send
     + Sync
 {
@@ -54,6 +57,7 @@ impl<T> Store for T where
         + SessionRepo
         + AuditRepo
         + ThrottleRepo
+        + UserRemovalRepo
         + Send
         + Sync
 {

@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// Who the audit log names: the token holder, with the name the client gives, if any.
-fn actor(headers: &HeaderMap) -> String {
+pub(super) fn actor(headers: &HeaderMap) -> String {
     let given = headers
         .get("x-twofold-actor")
         .and_then(|v| v.to_str().ok())

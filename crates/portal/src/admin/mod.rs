@@ -4,6 +4,7 @@
 
 mod auth;
 mod handlers;
+pub mod users;
 
 pub use auth::require_token;
 pub use handlers::routes;

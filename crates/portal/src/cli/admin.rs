@@ -20,6 +20,8 @@ pub enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Delete a user with its enrollment, sessions, memberships and principal entry.
+    Delete { name: String },
     /// List the users.
     List,
 }
@@ -112,6 +114,10 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
             let password = password.trim_end_matches(['\r', '\n']);
             ops::add_user(store, &name, password, &actor, now)?;
             println!("added user {name}");
+        }
+        Command::User(UserCommand::Delete { name }) => {
+            let removed = ops::delete_user(store, &name, &actor, now)?;
+            println!("deleted user {} ({})", removed.username, removed.summary());
         }
         Command::User(UserCommand::List) => {
             for name in store.user_names()? {
