@@ -1,4 +1,4 @@
-//! The command line of DESIGN.md: `code`, `scan`, `import` (the Authenticator mode's) and
+//! The command line of DESIGN.md: `code`, `scan`, `import`, `export` (the Authenticator mode's) and
 //! `loop-check` (the tester's). This module owns parsing and exit codes; each subcommand's
 //! work lives in its own module.
 //!
@@ -12,6 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod code;
+mod export;
 mod import;
 mod scan;
 
@@ -53,6 +54,22 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Write the vault's accounts to a file another authenticator imports: an encrypted
+    /// Aegis vault (default), or a plain otpauth:// list (every secret readable).
+    Export {
+        /// The file to write (created 0600; an existing one only with --force).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value = "aegis")]
+        format: ExportKind,
+        /// Read the export's password from the first line of stdin (without it, a terminal
+        /// is asked twice).
+        #[arg(long)]
+        password_stdin: bool,
+        /// Replace the file if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Drive the whole enroll-and-sign-in loop against a portal and report each step.
     LoopCheck {
         /// The portal's base URL (pages).
@@ -67,6 +84,15 @@ pub enum Command {
     },
 }
 
+/// The formats of `twofold export`.
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum ExportKind {
+    /// Aegis's encrypted vault (scrypt + AES-GCM): Aegis and Twofold import it.
+    Aegis,
+    /// otpauth:// URIs, one per line, unencrypted.
+    Uris,
+}
+
 /// Runs one subcommand; never opens a window.
 pub fn run(command: Command) -> ExitCode {
     let (name, outcome) = match command {
@@ -74,6 +100,13 @@ pub fn run(command: Command) -> ExitCode {
         Command::Scan { images } => ("scan", scan::run(&images)),
         Command::Import { file, dry_run, password_stdin } => {
             ("import", import::run(&file, dry_run, password_stdin))
+        }
+        Command::Export { out, format, password_stdin, force } => {
+            let format = match format {
+                ExportKind::Aegis => twofold_desktop::authenticator::ExportFormat::Aegis,
+                ExportKind::Uris => twofold_desktop::authenticator::ExportFormat::UriList,
+            };
+            ("export", export::run(format, &out, password_stdin, force))
         }
         Command::LoopCheck { .. } => {
             eprintln!("twofold loop-check: not available in this build yet");

@@ -356,3 +356,60 @@ fn cli_import_adds_accounts_to_the_vault_in_the_keyring_and_skips_them_the_secon
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stdout(&again).contains("0 added, 7 already in the vault"), "{}", stdout(&again));
 }
+
+#[test]
+fn cli_export_writes_an_aegis_vault_and_a_uri_list_that_import_back_to_the_same_accounts() {
+    let test =
+        "cli_export_writes_an_aegis_vault_and_a_uri_list_that_import_back_to_the_same_accounts";
+    if !tools(test, SESSION_TOOLS) {
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let mut env: Vec<(String, String)> = session.env();
+    env.push(("TWOFOLD_VAULT_DIR".into(), vault.path().to_string_lossy().into_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let fixture = import_fixture("plain.txt").to_string_lossy().into_owned();
+    let out = twofold_cli(&["import", &fixture], &env, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let expected = stdout(&twofold_cli(&["import", &fixture, "--dry-run"], &env, None));
+
+    let files = tempfile::tempdir().expect("out dir");
+    let aegis = files.path().join("backup.json").to_string_lossy().into_owned();
+    let out = twofold_cli(
+        &["export", "--format", "aegis", "--out", &aegis, "--password-stdin"],
+        &env,
+        Some("export pw\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mode = std::fs::metadata(&aegis).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600, "the export is private to its owner");
+    let text = std::fs::read_to_string(&aegis).unwrap();
+    assert!(!text.contains("4SJHB4GSD43FZBAI7C2HLRJGPQ"), "no secret in clear text");
+    let back = twofold_cli(
+        &["import", &aegis, "--dry-run", "--password-stdin"],
+        &env,
+        Some("export pw\n"),
+    );
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert_eq!(stdout(&back), expected, "the Aegis export holds every account as it was");
+    let wrong =
+        twofold_cli(&["import", &aegis, "--dry-run", "--password-stdin"], &env, Some("nope\n"));
+    assert_fails_with(&wrong, "password");
+
+    let again = twofold_cli(
+        &["export", "--format", "aegis", "--out", &aegis, "--password-stdin"],
+        &env,
+        Some("x\n"),
+    );
+    assert_fails_with(&again, "--force");
+    assert_eq!(std::fs::read_to_string(&aegis).unwrap(), text, "the old file is untouched");
+
+    let uris = files.path().join("uris.txt").to_string_lossy().into_owned();
+    let out = twofold_cli(&["export", "--format", "uris", "--out", &uris], &env, Some(""));
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).contains("clear text"), "a warning comes first: {}", stderr(&out));
+    let back = twofold_cli(&["import", &uris, "--dry-run"], &env, None);
+    assert_eq!(stdout(&back), expected, "the URI list holds every account as it was");
+}

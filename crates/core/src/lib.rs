@@ -1,7 +1,7 @@
 //! twofold-core: Twofold's domain. TOTP/HOTP codes, shared secrets, `otpauth://` URIs, the
 //! rule for who needs two-factor authentication, the enrollment state machine, the code
 //! verifier (window, replay, lockout), the license check, importers for other authenticator
-//! apps' exports, and escaping untrusted text for display.
+//! apps' exports and exports to them, and escaping untrusted text for display.
 //!
 //! Leaves out every kind of I/O: no clock (times are passed in as unix seconds), no disk, no
 //! network, no OS randomness (an RNG is passed in). Persistence, HTTP and UI live in the
@@ -10,6 +10,7 @@
 pub mod data_dir;
 pub mod display;
 pub mod enrollment;
+pub mod export;
 pub mod import;
 pub mod license;
 pub mod otp;

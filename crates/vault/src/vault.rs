@@ -303,6 +303,25 @@ impl Vault {
     }
 
     /// The secret of `id`, from the session cache or else the store.
+    /// Every account with its secret, in the user's order, for an export. All or nothing: an
+    /// account whose secret cannot be read fails the whole export (naming it), so an export
+    /// never silently leaves an account behind.
+    pub fn export_all(&mut self) -> Result<Vec<OtpAuth>> {
+        let mut out = Vec::new();
+        for account in self.db.all()? {
+            let secret = self.secret(&account.id)?;
+            out.push(OtpAuth {
+                issuer: account.issuer.clone(),
+                account: account.account.clone(),
+                secret,
+                algorithm: account.algorithm,
+                digits: account.digits,
+                kind: account.kind,
+            });
+        }
+        Ok(out)
+    }
+
     fn secret(&mut self, id: &str) -> Result<Secret> {
         if let Some(secret) = self.secrets.get(id) {
             return Ok(secret.clone());

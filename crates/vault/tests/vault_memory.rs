@@ -373,3 +373,35 @@ fn a_list_whose_sweep_fails_still_lists_and_sweeps_again_a_grace_period_later() 
     failing.list_with_codes(later + twofold_vault::ORPHAN_GRACE_SECS).unwrap();
     assert_eq!(store.len(), 1);
 }
+
+#[test]
+fn export_all_gives_every_account_with_its_secret_in_the_users_order() {
+    let (_dir, _store, mut vault) = open();
+    vault.add(&auth("B", "second", "JBSWY3DPEHPK3PXP"), NOW).unwrap();
+    vault.add(&auth("A", "first", "MFRGGZDFMZTWQ2LK"), NOW).unwrap();
+    let id = vault.accounts().unwrap()[1].id.clone();
+    vault.move_account(&id, 0).unwrap();
+    let all = vault.export_all().unwrap();
+    assert_eq!(
+        all,
+        vec![auth("A", "first", "MFRGGZDFMZTWQ2LK"), auth("B", "second", "JBSWY3DPEHPK3PXP")]
+    );
+}
+
+#[test]
+fn export_all_fails_as_a_whole_when_one_secret_is_gone_or_the_keyring_is_down() {
+    let (_dir, store, mut vault) = open();
+    vault.add(&auth("A", "a", "JBSWY3DPEHPK3PXP"), NOW).unwrap();
+    let b = vault.add(&auth("B", "b", "MFRGGZDFMZTWQ2LK"), NOW).unwrap();
+    // Secrets read this session are cached; a new session reads the keyring.
+    vault.forget_secrets();
+    store.set_available(false);
+    assert!(matches!(vault.export_all(), Err(VaultError::KeyringUnavailable { .. })));
+    store.set_available(true);
+    vault.forget_secrets();
+    store.delete(&b.id).unwrap();
+    assert!(
+        matches!(vault.export_all(), Err(VaultError::SecretMissing { id }) if id == b.id),
+        "an export never silently leaves an account out"
+    );
+}

@@ -45,6 +45,10 @@ pub enum AuthError {
     #[error(transparent)]
     Import(#[from] ImportError),
 
+    /// An export that cannot be made (no password, nothing to export).
+    #[error(transparent)]
+    Export(#[from] twofold_core::export::ExportError),
+
     /// An export file that holds no account at all (or only entries that were skipped).
     #[error("the file contains no account Twofold can import")]
     NothingToImport,
@@ -118,6 +122,10 @@ impl AuthError {
                 ImportError::WrongPassword { .. } => "wrong_password",
                 ImportError::Malformed { .. } | ImportError::Truncated { .. } => "damaged_export",
                 ImportError::Unsupported { .. } => "unsupported_export",
+            },
+            AuthError::Export(e) => match e {
+                twofold_core::export::ExportError::EmptyPassword => "export_password_required",
+                twofold_core::export::ExportError::NoAccounts => "nothing_to_export",
             },
             AuthError::NothingToImport => "nothing_to_import",
             AuthError::EmptyFile => "empty_file",

@@ -2,7 +2,7 @@
 //! (codes only, never secrets, reach the UI), adding accounts by link, by hand (with one
 //! message per bad field), by QR from the screen, an image, the clipboard or the webcam, and
 //! by importing another app's export — with a preview and duplicate detection before anything
-//! is stored — plus copying with a timed clear, HOTP "next code", reordering and deleting.
+//! is stored — exporting to Aegis or a URI list, plus copying with a timed clear, HOTP "next code", reordering and deleting.
 //!
 //! Leaves out the window and the commands (`src-tauri`), decoding (twofold-scanner), parsing
 //! and code maths (twofold-core) and storage (twofold-vault).
@@ -11,6 +11,7 @@ pub mod camera;
 pub mod clipboard;
 pub mod data_dir;
 pub mod error;
+pub mod export;
 pub mod found;
 pub mod list;
 pub mod manual;
@@ -21,6 +22,7 @@ pub use camera::{CameraChoice, CameraEvent, CameraSink};
 pub use clipboard::{ClipboardAccess, SystemClipboard, CLEAR_AFTER};
 pub use data_dir::{vault_dir, VAULT_DIR_ENV};
 pub use error::AuthError;
+pub use export::ExportFormat;
 pub use list::CodeList;
 pub use manual::{FieldError, ManualEntry};
 pub use preview::{Candidate, Preview, Source};
