@@ -34,6 +34,11 @@ pub struct Config {
     /// Where the gateway token is read (created at first start when missing); default:
     /// `gateway.token` in the data directory.
     pub gateway_token_file: Option<PathBuf>,
+    /// `store = "postgres://user@host/db"`: a PostgreSQL database shared by several servers
+    /// instead of the data directory's SQLite file (which stays the default).
+    pub store: Option<String>,
+    /// The database password's file (mode 0600); else the URL's or `PGPASSWORD`.
+    pub store_password_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +72,8 @@ struct RawConfig {
     desktops: Vec<RawDesktop>,
     #[serde(default)]
     gateway: RawGateway,
+    store: Option<Spanned<String>>,
+    store_password_file: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -165,6 +172,14 @@ impl Checker<'_> {
             }
         }
         config.data = raw.data.as_ref().map(|d| self.path(d));
+        if let Some(store) = &raw.store {
+            if twofold_store::is_postgres_url(store.get_ref()) {
+                config.store = Some(store.get_ref().clone());
+            } else {
+                self.fail(&store.span(), "store: a postgres://user@host/database URL");
+            }
+        }
+        config.store_password_file = raw.store_password_file.as_ref().map(|f| self.path(f));
         config.portal_listen = raw.listen.portal.and_then(|a| self.address("listen.portal", &a));
         config.admin_listen = raw.listen.admin.and_then(|a| self.address("listen.admin", &a));
         if let Some(tls) = raw.tls {

@@ -54,7 +54,7 @@ pub trait AuditRepo {
 pub const MAX_FIELD_CHARS: usize = 128;
 
 /// What the log records for `text`: escaped, then capped (a cut escape still shows).
-fn recorded(text: &str) -> Cow<'_, str> {
+pub(crate) fn recorded(text: &str) -> Cow<'_, str> {
     match escape_control(text) {
         Cow::Borrowed(plain) => truncate_chars(plain, MAX_FIELD_CHARS),
         Cow::Owned(escaped) => Cow::Owned(truncate_chars(&escaped, MAX_FIELD_CHARS).into_owned()),

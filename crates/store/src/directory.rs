@@ -79,7 +79,7 @@ pub(crate) fn validate_name(what: &'static str, name: &str) -> Result<(), StoreE
     }
 }
 
-fn escape_like(query: &str) -> String {
+pub(crate) fn escape_like(query: &str) -> String {
     let mut out = String::with_capacity(query.len() + 2);
     out.push('%');
     for c in query.chars() {

@@ -84,11 +84,11 @@ pub trait EnrollmentRepo {
     fn unlock(&self, users: &[String], actor: &str, now: i64) -> Result<(), StoreError>;
 }
 
-fn to_i64(step: Option<u64>) -> Option<i64> {
+pub(crate) fn to_i64(step: Option<u64>) -> Option<i64> {
     step.map(|s| s.min(i64::MAX as u64) as i64)
 }
 
-fn verifier_from(
+pub(crate) fn verifier_from(
     last_step: Option<i64>,
     failures: i64,
     locked_until: Option<i64>,

@@ -29,6 +29,27 @@ pub enum StoreError {
     KeyMismatch { path: String, database: String },
     #[error("database: {0}")]
     Database(#[from] rusqlite::Error),
+    /// A PostgreSQL failure: the server unreachable or gone (temporary, see [`unavailable`])
+    /// or a refused statement.
+    #[error("PostgreSQL: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    /// Every connection of this process's pool stayed busy (or none could be opened) for
+    /// the pool's whole wait.
+    #[error("no PostgreSQL connection became free within {waited:?}")]
+    PoolTimeout { waited: std::time::Duration },
+    /// A shared (PostgreSQL) database holds secrets sealed with a key this server does not
+    /// have: the key file is copied from a server that runs, never made anew.
+    #[error(
+        "the key file {path} is missing, but the database {database} holds secrets sealed \
+         with a key: copy secrets.key (mode 0600) from a server already running on this \
+         database, or from its backup; every server on one database needs the same file"
+    )]
+    SharedKeyMissing { path: String, database: String },
+    #[error(
+        "the key file {path} is not the key the database {database} was sealed with: copy \
+         secrets.key from a server already running on this database, or from its backup"
+    )]
+    SharedKeyMismatch { path: String, database: String },
     #[error(
         "the database was written by a newer Twofold (schema {found}, this build knows {known})"
     )]
@@ -55,7 +76,8 @@ impl StoreError {
 /// answers "try again later" instead of "internal error".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unavailable {
-    /// Another process held the database longer than the busy timeout.
+    /// Another process held the database longer than the busy timeout, or (PostgreSQL) the
+    /// server cannot be reached, went away, or no pooled connection came free in time.
     Busy,
     /// The disk (or the data directory's file system) is full; nothing was written.
     DiskFull,
@@ -71,9 +93,50 @@ pub fn unavailable(error: &(dyn std::error::Error + 'static)) -> Option<Unavaila
         _ => None,
     };
     std::iter::successors(Some(error), |e| e.source()).find_map(|e| {
-        if let Some(StoreError::Database(inner)) = e.downcast_ref::<StoreError>() {
-            return classify(inner);
+        match e.downcast_ref::<StoreError>() {
+            Some(StoreError::Database(inner)) => return classify(inner),
+            Some(StoreError::Postgres(inner)) => return classify_postgres(inner),
+            Some(StoreError::PoolTimeout { .. }) => return Some(Unavailable::Busy),
+            _ => {}
+        }
+        if let Some(pg) = e.downcast_ref::<tokio_postgres::Error>() {
+            return classify_postgres(pg);
         }
         e.downcast_ref::<rusqlite::Error>().and_then(classify)
     })
+}
+
+/// Temporary PostgreSQL failures: no SQLSTATE and a broken connection (refused, closed, timed
+/// out, TLS), or a SQLSTATE of connection trouble (08), a server shutting down or starting
+/// (57P), too many connections (53300) or a serialization failure or deadlock (40001, 40P01).
+/// A refused statement (a constraint, a syntax error) is not temporary.
+fn classify_postgres(e: &tokio_postgres::Error) -> Option<Unavailable> {
+    match e.code().map(|c| c.code()) {
+        Some("53100") => Some(Unavailable::DiskFull),
+        Some(code)
+            if code.starts_with("08")
+                || code.starts_with("57P")
+                || code.starts_with("53")
+                || code == "40001"
+                || code == "40P01" =>
+        {
+            Some(Unavailable::Busy)
+        }
+        Some(_) => None,
+        None => {
+            let io = std::iter::successors(
+                std::error::Error::source(e),
+                |s: &&(dyn std::error::Error + 'static)| s.source(),
+            )
+            .any(|s| s.is::<std::io::Error>());
+            let text = e.to_string();
+            let broken = e.is_closed()
+                || io
+                || text.starts_with("error connecting")
+                || text.starts_with("error communicating")
+                || text.starts_with("timeout")
+                || text.starts_with("error performing TLS");
+            broken.then_some(Unavailable::Busy)
+        }
+    }
 }

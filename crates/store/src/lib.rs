@@ -6,15 +6,18 @@
 //! license allows a change — those live in `twofold-core` and the portal; this crate stores
 //! and returns. Password hashing happens in the portal; only hashes arrive here.
 //!
-//! The repositories are traits so the portal holds an `Arc<dyn Store>`; [`SqliteStore`] is the
-//! implementation, one SQLite file in WAL mode that several processes (a portal and an admin
-//! CLI) can share.
+//! The repositories are traits so the portal holds an `Arc<dyn Store>`. Two implementations:
+//! [`SqliteStore`], one SQLite file in WAL mode that several processes on one machine (a
+//! portal and an admin CLI) can share, and [`PostgresStore`], one PostgreSQL database that
+//! several portal servers share. [`copy_sqlite_to_postgres`] moves a data directory over.
 
 mod audit;
 mod crypto;
 mod directory;
 mod enrollments;
 mod error;
+mod migrate;
+mod postgres;
 mod principals;
 mod schema;
 mod sessions;
@@ -27,6 +30,8 @@ pub use audit::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry};
 pub use directory::{DirectoryEntry, DirectoryPage, DirectoryRepo, UserRecord};
 pub use enrollments::{EnrollmentRecord, EnrollmentRepo, EnrollmentSummary};
 pub use error::{unavailable, StoreError, Unavailable};
+pub use migrate::{copy_sqlite_to_postgres, CopyReport};
+pub use postgres::{is_postgres_url, PgOptions, PostgresStore, POOL_SIZE, POOL_WAIT};
 pub use principals::{PrincipalEntry, PrincipalRepo};
 pub use sessions::{SessionRecord, SessionRepo, SessionStage};
 pub use settings::SettingsRepo;

@@ -1,84 +1,165 @@
-//! Schema migrations, applied in order and tracked in `PRAGMA user_version`.
+//! Schema migrations for both backends, from one list of versions: version N is one entry
+//! of [`MIGRATIONS`] with its SQLite and its PostgreSQL text side by side, so the two can
+//! never drift to different version numbers. SQLite tracks the version in
+//! `PRAGMA user_version`, PostgreSQL in the one-row table `twofold_schema` (see
+//! `postgres/mod.rs`).
 //!
-//! Each migration runs in its own immediate transaction so two processes opening a fresh
-//! database at once cannot both apply it. Names compare case-insensitively (`COLLATE NOCASE`)
-//! like the policy rule in the core, because portal directories are usually Windows ones.
+//! Each migration runs in its own transaction (SQLite: immediate; PostgreSQL: under an
+//! advisory lock) so two processes opening a fresh database at once cannot both apply it.
+//! Names compare case-insensitively like the policy rule in the core, because portal
+//! directories are usually Windows ones: `COLLATE NOCASE` in SQLite, `citext` in PostgreSQL.
 
 use rusqlite::Connection;
 
 use crate::StoreError;
 
-const MIGRATIONS: &[&str] = &[
+/// One schema version, written for each backend.
+pub(crate) struct Migration {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+pub(crate) const MIGRATIONS: &[Migration] = &[
     // 1: the first schema.
-    r#"
-    CREATE TABLE users (
-        name          TEXT PRIMARY KEY COLLATE NOCASE,
-        password_hash TEXT NOT NULL,
-        created       INTEGER NOT NULL,
-        last_sign_in  INTEGER
-    );
-    CREATE TABLE groups (
-        name    TEXT PRIMARY KEY COLLATE NOCASE,
-        created INTEGER NOT NULL
-    );
-    CREATE TABLE memberships (
-        group_name TEXT NOT NULL COLLATE NOCASE REFERENCES groups(name) ON DELETE CASCADE,
-        user_name  TEXT NOT NULL COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
-        PRIMARY KEY (group_name, user_name)
-    );
-    CREATE INDEX memberships_by_user ON memberships(user_name);
-    CREATE TABLE settings (
-        key   TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
-    CREATE TABLE principals (
-        kind  TEXT NOT NULL CHECK (kind IN ('user', 'group')),
-        name  TEXT NOT NULL COLLATE NOCASE,
-        added INTEGER NOT NULL,
-        PRIMARY KEY (kind, name)
-    );
-    CREATE TABLE enrollments (
-        user_name    TEXT PRIMARY KEY COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
-        state        TEXT NOT NULL CHECK (state IN ('pending', 'active')),
-        secret       BLOB NOT NULL,
-        last_step    INTEGER,
-        failures     INTEGER NOT NULL DEFAULT 0,
-        locked_until INTEGER,
-        updated      INTEGER NOT NULL
-    );
-    CREATE TABLE sessions (
-        id_hash   BLOB PRIMARY KEY,
-        user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
-        stage     TEXT NOT NULL,
-        created   INTEGER NOT NULL,
-        expires   INTEGER NOT NULL
-    );
-    CREATE INDEX sessions_by_expiry ON sessions(expires);
-    CREATE TABLE address_failures (
-        address      TEXT PRIMARY KEY,
-        failures     INTEGER NOT NULL,
-        window_start INTEGER NOT NULL
-    );
-    CREATE TABLE audit (
-        id      INTEGER PRIMARY KEY AUTOINCREMENT,
-        at      INTEGER NOT NULL,
-        actor   TEXT NOT NULL,
-        action  TEXT NOT NULL,
-        subject TEXT,
-        detail  TEXT
-    );
-    CREATE INDEX audit_by_subject ON audit(subject COLLATE NOCASE, id);
-    "#,
+    Migration {
+        sqlite: r#"
+        CREATE TABLE users (
+            name          TEXT PRIMARY KEY COLLATE NOCASE,
+            password_hash TEXT NOT NULL,
+            created       INTEGER NOT NULL,
+            last_sign_in  INTEGER
+        );
+        CREATE TABLE groups (
+            name    TEXT PRIMARY KEY COLLATE NOCASE,
+            created INTEGER NOT NULL
+        );
+        CREATE TABLE memberships (
+            group_name TEXT NOT NULL COLLATE NOCASE REFERENCES groups(name) ON DELETE CASCADE,
+            user_name  TEXT NOT NULL COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
+            PRIMARY KEY (group_name, user_name)
+        );
+        CREATE INDEX memberships_by_user ON memberships(user_name);
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE principals (
+            kind  TEXT NOT NULL CHECK (kind IN ('user', 'group')),
+            name  TEXT NOT NULL COLLATE NOCASE,
+            added INTEGER NOT NULL,
+            PRIMARY KEY (kind, name)
+        );
+        CREATE TABLE enrollments (
+            user_name    TEXT PRIMARY KEY COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
+            state        TEXT NOT NULL CHECK (state IN ('pending', 'active')),
+            secret       BLOB NOT NULL,
+            last_step    INTEGER,
+            failures     INTEGER NOT NULL DEFAULT 0,
+            locked_until INTEGER,
+            updated      INTEGER NOT NULL
+        );
+        CREATE TABLE sessions (
+            id_hash   BLOB PRIMARY KEY,
+            user_name TEXT NOT NULL COLLATE NOCASE REFERENCES users(name) ON DELETE CASCADE,
+            stage     TEXT NOT NULL,
+            created   INTEGER NOT NULL,
+            expires   INTEGER NOT NULL
+        );
+        CREATE INDEX sessions_by_expiry ON sessions(expires);
+        CREATE TABLE address_failures (
+            address      TEXT PRIMARY KEY,
+            failures     INTEGER NOT NULL,
+            window_start INTEGER NOT NULL
+        );
+        CREATE TABLE audit (
+            id      INTEGER PRIMARY KEY AUTOINCREMENT,
+            at      INTEGER NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            subject TEXT,
+            detail  TEXT
+        );
+        CREATE INDEX audit_by_subject ON audit(subject COLLATE NOCASE, id);
+        "#,
+        postgres: r#"
+        CREATE EXTENSION IF NOT EXISTS citext;
+        CREATE TABLE users (
+            name          CITEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,
+            created       BIGINT NOT NULL,
+            last_sign_in  BIGINT
+        );
+        CREATE TABLE groups (
+            name    CITEXT PRIMARY KEY,
+            created BIGINT NOT NULL
+        );
+        CREATE TABLE memberships (
+            group_name CITEXT NOT NULL REFERENCES groups(name) ON DELETE CASCADE,
+            user_name  CITEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            PRIMARY KEY (group_name, user_name)
+        );
+        CREATE INDEX memberships_by_user ON memberships(user_name);
+        CREATE TABLE settings (
+            key   TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        );
+        CREATE TABLE principals (
+            kind  TEXT NOT NULL CHECK (kind IN ('user', 'group')),
+            name  CITEXT NOT NULL,
+            added BIGINT NOT NULL,
+            PRIMARY KEY (kind, name)
+        );
+        CREATE TABLE enrollments (
+            user_name    CITEXT PRIMARY KEY REFERENCES users(name) ON DELETE CASCADE,
+            state        TEXT NOT NULL CHECK (state IN ('pending', 'active')),
+            secret       BYTEA NOT NULL,
+            last_step    BIGINT,
+            failures     BIGINT NOT NULL DEFAULT 0,
+            locked_until BIGINT,
+            updated      BIGINT NOT NULL
+        );
+        CREATE TABLE sessions (
+            id_hash   BYTEA PRIMARY KEY,
+            user_name CITEXT NOT NULL REFERENCES users(name) ON DELETE CASCADE,
+            stage     TEXT NOT NULL,
+            created   BIGINT NOT NULL,
+            expires   BIGINT NOT NULL
+        );
+        CREATE INDEX sessions_by_expiry ON sessions(expires);
+        CREATE TABLE address_failures (
+            address      TEXT PRIMARY KEY,
+            failures     BIGINT NOT NULL,
+            window_start BIGINT NOT NULL
+        );
+        CREATE TABLE audit (
+            id      BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+            at      BIGINT NOT NULL,
+            actor   TEXT NOT NULL,
+            action  TEXT NOT NULL,
+            subject CITEXT,
+            detail  TEXT
+        );
+        CREATE INDEX audit_by_subject ON audit(subject, id);
+        "#,
+    },
     // 2: a pending secret belongs to the session that was shown it (`owner`, the session id's
     // hash); locks escalate (`locks` since the last accepted code); a session records
     // whether it passed the second factor, so one signed in with the password alone can be
     // sent to the code step when 2FA becomes required.
-    r#"
-    ALTER TABLE enrollments ADD COLUMN owner BLOB;
-    ALTER TABLE enrollments ADD COLUMN locks INTEGER NOT NULL DEFAULT 0;
-    ALTER TABLE sessions ADD COLUMN two_factor INTEGER NOT NULL DEFAULT 0;
-    CREATE INDEX sessions_by_user ON sessions(user_name);
-    "#,
+    Migration {
+        sqlite: r#"
+        ALTER TABLE enrollments ADD COLUMN owner BLOB;
+        ALTER TABLE enrollments ADD COLUMN locks INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN two_factor INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX sessions_by_user ON sessions(user_name);
+        "#,
+        postgres: r#"
+        ALTER TABLE enrollments ADD COLUMN owner BYTEA;
+        ALTER TABLE enrollments ADD COLUMN locks BIGINT NOT NULL DEFAULT 0;
+        ALTER TABLE sessions ADD COLUMN two_factor BOOLEAN NOT NULL DEFAULT FALSE;
+        CREATE INDEX sessions_by_user ON sessions(user_name);
+        "#,
+    },
 ];
 
 /// The schema version this build writes.
@@ -94,7 +175,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         if version == CURRENT {
             return Ok(());
         }
-        tx.execute_batch(MIGRATIONS[version as usize])?;
+        tx.execute_batch(MIGRATIONS[version as usize].sqlite)?;
         tx.pragma_update(None, "user_version", version + 1)?;
         tx.commit()?;
     }

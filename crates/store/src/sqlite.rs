@@ -29,7 +29,7 @@ pub const KEY_FILE: &str = "secrets.key";
 const DATABASE_COMPANIONS: [&str; 2] = ["twofold.db-wal", "twofold.db-shm"];
 
 /// The `settings` row holding the key check value (hex), see [`SecretBox::check_value`].
-const KEY_CHECK_SETTING: &str = "secrets.key_check";
+pub(crate) const KEY_CHECK_SETTING: &str = "secrets.key_check";
 /// How many stored secrets a database without a check value tries before calling the key
 /// wrong: one that opens is proof enough, a few guard against a single damaged row.
 const LEGACY_ROWS_TRIED: i64 = 16;
@@ -186,11 +186,11 @@ fn opens_a_stored_secret(tx: &Transaction<'_>, secrets: &SecretBox) -> Result<bo
     Ok(rows.iter().any(|(user, sealed)| secrets.open(user, sealed).is_ok()))
 }
 
-fn to_hex(bytes: &[u8]) -> String {
+pub(crate) fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn from_hex(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn from_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }

@@ -188,7 +188,10 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
                 println!("{}", audit_line(e));
             }
         }
-        Command::Serve(_) | Command::Demo | Command::License(LicenseCommand::Issue(_)) => {
+        Command::Serve(_)
+        | Command::Migrate(_)
+        | Command::Demo
+        | Command::License(LicenseCommand::Issue(_)) => {
             bail!("internal: command dispatched to the wrong handler")
         }
         Command::PamHook(_) | Command::CheckConfig { .. } => {

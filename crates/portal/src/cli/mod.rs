@@ -4,6 +4,7 @@
 
 mod admin;
 mod demo;
+mod migrate;
 mod pam_hook;
 mod serve;
 
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use twofold_core::data_dir::default_data_dir;
-use twofold_store::SqliteStore;
+use twofold_store::{PgOptions, PostgresStore, SqliteStore, Store};
 
 #[derive(Parser)]
 #[command(
@@ -34,6 +35,8 @@ pub struct Cli {
 pub enum Command {
     /// Serve the portal pages and RDP gate, and the admin API on its own listener.
     Serve(serve::ServeArgs),
+    /// Copy a SQLite data directory into an empty PostgreSQL database and verify the copy.
+    Migrate(migrate::MigrateArgs),
     /// Check a config file and report every error with its line (exit 1 if any).
     CheckConfig { file: PathBuf },
     /// Fill the data directory with demo users, a group and principals; print the passwords.
@@ -95,6 +98,42 @@ fn open_store(data: Option<&PathBuf>) -> anyhow::Result<SqliteStore> {
     SqliteStore::open(&dir).with_context(|| format!("opening the data directory {}", dir.display()))
 }
 
+/// The data directory as `open_store` chooses it, without opening a database in it.
+fn data_dir(data: Option<&PathBuf>) -> anyhow::Result<PathBuf> {
+    match data {
+        Some(dir) => Ok(dir.clone()),
+        None => {
+            let dir = default_data_dir(&|name| std::env::var(name).ok());
+            if let Some(parent) = dir.parent() {
+                std::fs::create_dir_all(parent)
+                    .with_context(|| format!("creating {}", parent.display()))?;
+            }
+            Ok(dir)
+        }
+    }
+}
+
+/// The store `serve` runs on: the config's PostgreSQL database (the data directory then
+/// holds the key file and tokens only), else the data directory's SQLite file.
+fn open_serving_store(
+    data: Option<&PathBuf>,
+    config: &twofold_portal::config::Config,
+) -> anyhow::Result<(std::sync::Arc<dyn Store>, PathBuf)> {
+    let Some(url) = &config.store else {
+        let store = open_store(data)?;
+        let dir = store.dir().to_path_buf();
+        return Ok((std::sync::Arc::new(store), dir));
+    };
+    let dir = data_dir(data)?;
+    let options = PgOptions::parse(url, config.store_password_file.as_deref(), &|name| {
+        std::env::var(name).ok()
+    })?;
+    let store = PostgresStore::open(&options, &dir).with_context(|| {
+        format!("opening the store {} (key file in {})", options.shown(), dir.display())
+    })?;
+    Ok((std::sync::Arc::new(store), dir))
+}
+
 fn check_config(file: &std::path::Path) -> anyhow::Result<()> {
     let config = serve::read_config(file)?;
     println!("{}: ok", file.display());
@@ -128,8 +167,10 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => {
             let config = serve::load_config(&args)?;
             let data = data.or(config.data.as_ref());
-            serve::run(open_store(data)?, args, config)
+            let (store, dir) = open_serving_store(data, &config)?;
+            serve::run(store, &dir, args, config)
         }
+        Command::Migrate(args) => migrate::run(args),
         Command::CheckConfig { file } => check_config(&file),
         Command::Demo => demo::run(&open_store(data)?),
         Command::PamHook(args) => pam_hook::run(args),

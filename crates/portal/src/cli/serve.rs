@@ -16,7 +16,7 @@ use twofold_portal::clock::SystemClock;
 use twofold_portal::config::{self, Config, TlsFiles};
 use twofold_portal::state::{AppState, PortalSettings};
 use twofold_portal::{admin_app, app, password_check, server, tls, vendor};
-use twofold_store::{SettingsRepo, SqliteStore};
+use twofold_store::Store;
 use zeroize::Zeroizing;
 
 #[derive(Args)]
@@ -109,7 +109,12 @@ fn private_token(dir: &Path, file: &str) -> anyhow::Result<Zeroizing<String>> {
     }
 }
 
-pub fn run(store: SqliteStore, args: ServeArgs, config: Config) -> anyhow::Result<()> {
+pub fn run(
+    store: Arc<dyn Store>,
+    dir: &Path,
+    args: ServeArgs,
+    config: Config,
+) -> anyhow::Result<()> {
     let listen = args.listen.or(config.portal_listen).unwrap_or(([127, 0, 0, 1], 8080).into());
     let admin_listen =
         args.admin_listen.or(config.admin_listen).unwrap_or(([127, 0, 0, 1], 8081).into());
@@ -130,14 +135,14 @@ pub fn run(store: SqliteStore, args: ServeArgs, config: Config) -> anyhow::Resul
     if tls_config.is_none() && !admin_listen.ip().is_loopback() {
         bail!("the admin API on {admin_listen} needs TLS: give --tls-cert and --tls-key");
     }
-    let token = private_token(store.dir(), TOKEN_FILE)?;
+    let token = private_token(dir, TOKEN_FILE)?;
     let gateway_token = if config.gateway_enabled {
         Some(Arc::new(match &config.gateway_token_file {
             Some(file) => private_token(
                 file.parent().unwrap_or(Path::new(".")),
                 &file.file_name().context("gateway.token_file names no file")?.to_string_lossy(),
             )?,
-            None => private_token(store.dir(), GATEWAY_TOKEN_FILE)?,
+            None => private_token(dir, GATEWAY_TOKEN_FILE)?,
         }))
     } else {
         None
@@ -157,9 +162,9 @@ pub fn run(store: SqliteStore, args: ServeArgs, config: Config) -> anyhow::Resul
         desktops: config.desktops.clone(),
         ..PortalSettings::default()
     };
-    let token_path = store.dir().join(TOKEN_FILE);
+    let token_path = dir.join(TOKEN_FILE);
     let state = AppState {
-        store: Arc::new(store),
+        store,
         clock: Arc::new(SystemClock),
         csrf_key: Arc::new(csrf_key),
         vendor_key: vendor::vendor_public_key(),
