@@ -29,6 +29,8 @@ packages=(
   slapd ldap-utils
   # the shared store of several portal servers: a real PostgreSQL started by the store tests
   postgresql
+  # the loop check's clock step against a portal whose clock is off (libfaketime on its process)
+  faketime
 )
 
 missing=()
