@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod code;
 mod export;
 mod import;
+mod loop_check;
 mod scan;
 
 #[derive(Parser)]
@@ -71,17 +72,7 @@ pub enum Command {
         force: bool,
     },
     /// Drive the whole enroll-and-sign-in loop against a portal and report each step.
-    LoopCheck {
-        /// The portal's base URL (pages).
-        #[arg(long, value_name = "URL")]
-        portal: String,
-        /// The admin API's base URL.
-        #[arg(long, value_name = "URL")]
-        admin_url: String,
-        /// File holding the admin token.
-        #[arg(long, value_name = "F")]
-        admin_token_file: PathBuf,
-    },
+    LoopCheck(loop_check::LoopCheckArgs),
 }
 
 /// The formats of `twofold export`.
@@ -108,10 +99,8 @@ pub fn run(command: Command) -> ExitCode {
             };
             ("export", export::run(format, &out, password_stdin, force))
         }
-        Command::LoopCheck { .. } => {
-            eprintln!("twofold loop-check: not available in this build yet");
-            return ExitCode::from(2);
-        }
+        // Its own exit statuses: 1 a step failed, 2 a usage or connection problem.
+        Command::LoopCheck(args) => return loop_check::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

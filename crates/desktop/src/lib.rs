@@ -10,6 +10,7 @@
 pub mod admin;
 pub mod authenticator;
 pub mod connection;
+pub mod loop_check;
 pub mod session;
 pub mod shell;
 

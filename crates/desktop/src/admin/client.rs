@@ -210,6 +210,29 @@ impl AdminClient {
         Ok(self.send::<Items<AuditEntry>>(req).await?.items)
     }
 
+    /// Creates a directory user with `password` (`POST /api/v1/users`).
+    pub async fn create_user(&self, username: &str, password: &str) -> Result<(), AdminError> {
+        let body = json!({ "username": username, "password": password });
+        let _: serde_json::Value = self.send_json(Method::POST, "api/v1/users", &body).await?;
+        Ok(())
+    }
+
+    /// Deletes a directory user with its enrollment, sessions and principal entry; answers
+    /// what went with it.
+    pub async fn delete_user(&self, username: &str) -> Result<DeletedUser, AdminError> {
+        let mut url = self.base.join("api/v1/users/").unwrap_or_else(|_| self.base.clone());
+        // One path segment, percent-encoded: a name cannot reach another endpoint.
+        url.path_segments_mut()
+            .map_err(|_| AdminError::InvalidUrl("the admin URL cannot take a path".into()))?
+            .pop_if_empty()
+            .push(username);
+        let mut req = self.http.request(Method::DELETE, url).bearer_auth(self.token.as_str());
+        if let Some(actor) = &self.actor {
+            req = req.header("x-twofold-actor", actor);
+        }
+        Ok(self.send::<Deleted>(req).await?.deleted)
+    }
+
     /// The license status alone.
     pub async fn license(&self) -> Result<LicenseStatus, AdminError> {
         self.get("api/v1/license").await

@@ -96,6 +96,25 @@ pub struct AuditQuery {
     pub limit: Option<u32>,
 }
 
+/// `DELETE /api/v1/users/{name}`: what deleting a user removed with it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeletedUser {
+    pub username: String,
+    #[serde(default)]
+    pub enrollment: bool,
+    #[serde(default)]
+    pub sessions: u32,
+    #[serde(default)]
+    pub groups: Vec<String>,
+    #[serde(default)]
+    pub principal: bool,
+}
+
+#[derive(Deserialize)]
+pub(crate) struct Deleted {
+    pub deleted: DeletedUser,
+}
+
 /// The `{"items": [...]}` envelope of list answers.
 #[derive(Deserialize)]
 pub(crate) struct Items<T> {

@@ -1,0 +1,118 @@
+//! The portal's clock as its HTTP `Date` header tells it, against this machine's: codes are
+//! computed from the local clock and checked against the portal's, so an offset beyond the
+//! verifier's window makes every code fail without saying why.
+//!
+//! Leaves out reading either clock (the caller passes the header and the local times around
+//! the request) and the obsolete RFC 850 / asctime date forms (every current server sends the
+//! IMF-fixdate of RFC 9110 §5.6.7).
+
+/// Beyond this many seconds apart the clocks count as wrong. The verifier accepts one 30 s
+/// step back, but an offset of even 10 s makes codes typed late in their step fail.
+pub const MAX_OFFSET_SECS: f64 = 5.0;
+
+/// The Unix time of an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), or `None`.
+pub fn parse_http_date(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (_weekday, rest) = text.split_once(", ")?;
+    let parts: Vec<&str> = rest.split(' ').collect();
+    let [day, month, year, time, "GMT"] = parts.as_slice() else {
+        return None;
+    };
+    let day: i64 = day.parse().ok().filter(|d| (1..=31).contains(d))?;
+    let month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        .iter()
+        .position(|m| m == month)? as i64
+        + 1;
+    let year: i64 = year.parse().ok().filter(|y| (1970..=9999).contains(y))?;
+    let hms: Vec<i64> = time.split(':').map(|p| p.parse().ok()).collect::<Option<_>>()?;
+    let [h, m, s] = hms.as_slice() else {
+        return None;
+    };
+    if *h > 23 || *m > 59 || *s > 60 {
+        return None;
+    }
+    Some(days_from_civil(year, month, day) * 86_400 + h * 3600 + m * 60 + s)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// How far the portal's clock is from ours, in seconds (positive: the portal is ahead).
+///
+/// `Date` has whole seconds and is taken somewhere between sending and receiving, so the
+/// server's time is taken as the middle of its second and compared with the middle of the
+/// request; what remains uncertain is half a second plus half the round trip.
+pub fn offset_secs(portal_date: i64, sent_unix: f64, received_unix: f64) -> f64 {
+    let local = (sent_unix + received_unix) / 2.0;
+    (portal_date as f64 + 0.5) - local
+}
+
+/// Offsets within this many seconds cannot be told from rounding and the round trip.
+pub fn uncertainty_secs(sent_unix: f64, received_unix: f64) -> f64 {
+    0.5 + (received_unix - sent_unix).max(0.0) / 2.0
+}
+
+/// "the portal's clock is 120 s ahead of this machine's", or "in step" within `uncertainty`.
+pub fn describe_offset(offset: f64, uncertainty: f64) -> String {
+    if offset.abs() <= uncertainty {
+        return format!(
+            "the portal's clock agrees with this machine's (within {uncertainty:.1} s)"
+        );
+    }
+    let way = if offset > 0.0 { "ahead of" } else { "behind" };
+    format!("the portal's clock is {:.0} s {way} this machine's", offset.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn imf_fixdates_parse_to_unix_seconds() {
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"), Some(784_111_777));
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Tue, 29 Feb 2028 23:59:59 GMT"), Some(1_835_481_599));
+    }
+
+    #[test]
+    fn other_date_forms_and_garbage_are_none() {
+        for text in [
+            "",
+            "Sunday, 06-Nov-94 08:49:37 GMT",
+            "Sun Nov  6 08:49:37 1994",
+            "Sun, 06 Nov 1994 08:49:37 UTC",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+            "Sun, 06 Foo 1994 08:49:37 GMT",
+            "Sun, 06 Nov 1994 24:00:00 GMT",
+            "Sun, 06 Nov 1994 08:49 GMT",
+            "Sun, 06 Nov 99999999999999999999 08:49:37 GMT",
+        ] {
+            assert_eq!(parse_http_date(text), None, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_offset_says_which_way_and_by_how_much() {
+        let ahead = offset_secs(1_000_120, 1_000_000.0, 1_000_000.2);
+        assert!((ahead - 120.4).abs() < 0.01, "{ahead}");
+        assert_eq!(
+            describe_offset(ahead, 0.6),
+            "the portal's clock is 120 s ahead of this machine's"
+        );
+        let behind = offset_secs(999_880, 1_000_000.0, 1_000_000.0);
+        assert_eq!(
+            describe_offset(behind, 0.5),
+            "the portal's clock is 120 s behind this machine's"
+        );
+        assert!(describe_offset(0.3, 0.5).contains("agrees"));
+        assert!((uncertainty_secs(10.0, 11.0) - 1.0).abs() < 1e-9);
+    }
+}
