@@ -11,6 +11,8 @@ pub enum WorkError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Ops(#[from] crate::ops::OpsError),
+    #[error(transparent)]
+    Directory(#[from] crate::directory::DirectoryError),
     /// A bug: the work panicked. The request fails; the portal keeps serving.
     #[error("a request's blocking work panicked")]
     Panicked,

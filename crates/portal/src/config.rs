@@ -34,6 +34,8 @@ pub struct Config {
     /// Where the gateway token is read (created at first start when missing); default:
     /// `gateway.token` in the data directory.
     pub gateway_token_file: Option<PathBuf>,
+    /// `[directory]`: the built-in directory, or LDAP / Active Directory.
+    pub directory: crate::directory::config::DirectoryConfig,
     /// `store = "postgres://user@host/db"`: a PostgreSQL database shared by several servers
     /// instead of the data directory's SQLite file (which stays the default).
     pub store: Option<String>,
@@ -72,6 +74,7 @@ struct RawConfig {
     desktops: Vec<RawDesktop>,
     #[serde(default)]
     gateway: RawGateway,
+    directory: Option<Spanned<crate::directory::config::RawDirectory>>,
     store: Option<Spanned<String>>,
     store_password_file: Option<Spanned<String>>,
 }
@@ -220,6 +223,19 @@ impl Checker<'_> {
         }
         config.gateway_enabled = raw.gateway.enabled.unwrap_or(true);
         config.gateway_token_file = raw.gateway.token_file.as_ref().map(|f| self.path(f));
+        if let Some(table) = raw.directory {
+            let span = table.span();
+            let mut found = Vec::new();
+            config.directory = crate::directory::config::check(
+                table.into_inner(),
+                span,
+                self.base,
+                &mut |at, message| found.push((at, message)),
+            );
+            for (at, message) in found {
+                self.fail(&at, message);
+            }
+        }
         config
     }
 

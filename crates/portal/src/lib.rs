@@ -8,6 +8,7 @@ pub mod client_address;
 pub mod clock;
 pub mod config;
 pub mod dates;
+pub mod directory;
 pub mod error;
 pub mod forward_auth;
 pub mod messages;

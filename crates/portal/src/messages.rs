@@ -58,6 +58,8 @@ pub struct Messages {
     pub rdp_allowed: String,
     pub rdp_throttled: String,
     pub rdp_account_throttled: String,
+    pub directory_unavailable: String,
+    pub rdp_directory_unavailable: String,
     pub rdp_denied_locked: String,
 }
 

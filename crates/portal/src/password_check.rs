@@ -9,6 +9,10 @@
 //! Unknown users take exactly the same path, with a decoy hash, so neither the answer nor its
 //! time tells whether a name exists.
 //!
+//! The password itself is checked by the configured directory (`directory`): the built-in one
+//! hashes, LDAP binds as the user. A directory that cannot answer gives the attempt back and
+//! answers [`PasswordOutcome::DirectoryUnavailable`]: nobody gets in, nobody's lock moves.
+//!
 //! Leaves out what a correct password leads to (sign-in steps, the RDP decision) and the
 //! audit log: callers do both.
 
@@ -21,7 +25,7 @@ use twofold_store::{StoreError, UserRecord};
 use crate::blocking::WorkError;
 use zeroize::Zeroizing;
 
-use crate::passwords;
+use crate::directory::{Authentication, DirectoryError};
 use crate::state::AppState;
 
 /// How long a request waits for a hash slot before it is told the portal is busy.
@@ -41,6 +45,8 @@ pub enum PasswordOutcome {
     AccountThrottled,
     /// Every hash slot is busy: try again shortly. Nothing was counted.
     Busy,
+    /// The directory could not check the password (down, refusing). Nothing was counted.
+    DirectoryUnavailable,
 }
 
 /// The hash slots: a bound on memory (19 MiB each) and on blocking threads.
@@ -104,21 +110,24 @@ pub async fn check(
             return Ok(PasswordOutcome::Busy);
         }
     };
-    let store = state.store.clone();
-    let name = username.to_string();
-    let user = crate::blocking::run(move || {
-        let _slot = slot;
-        let user = store.user(&name)?;
-        let ok =
-            passwords::check_password(user.as_ref().map(|u| u.password_hash.as_str()), &password);
-        Ok::<_, StoreError>((user, ok))
-    })
-    .await?;
-    match user {
-        (Some(user), true) => {
+    match crate::directory::sign_in(state, username, password, slot).await {
+        Ok(Authentication::Accepted(user)) => {
             crate::blocking::run(release).await?;
-            Ok(PasswordOutcome::Accepted(user))
+            let store = state.store.clone();
+            let record = crate::blocking::run(move || store.user(&user.name)).await?;
+            // The row was there (built-in) or was just made (directory): gone only if the
+            // user was deleted in between, which is a refusal like any other.
+            Ok(match record {
+                Some(record) => PasswordOutcome::Accepted(record),
+                None => PasswordOutcome::Rejected { user: None },
+            })
         }
-        (user, _) => Ok(PasswordOutcome::Rejected { user: user.map(|u| u.name) }),
+        Ok(Authentication::Rejected { user }) => Ok(PasswordOutcome::Rejected { user }),
+        Err(DirectoryError::Unavailable(why)) => {
+            tracing::warn!(reason = %why, "the directory could not check a password");
+            crate::blocking::run(release).await?;
+            Ok(PasswordOutcome::DirectoryUnavailable)
+        }
+        Err(e) => Err(e.into()),
     }
 }

@@ -28,7 +28,7 @@ use crate::error::{ApiError, ApiJson};
 use crate::password_check::{self, PasswordOutcome};
 use crate::signin::Visit;
 use crate::state::AppState;
-use crate::{blocking, messages, ops};
+use crate::{blocking, messages};
 
 #[derive(Deserialize)]
 pub struct RdpRequest {
@@ -128,20 +128,31 @@ async fn decide(
         PasswordOutcome::Busy => {
             return Err(ApiError::new(StatusCode::SERVICE_UNAVAILABLE, m.busy.clone()));
         }
+        // Fail closed: no RDP session on a password the directory could not check.
+        PasswordOutcome::DirectoryUnavailable => {
+            (deny(&m.rdp_directory_unavailable), "rdp.denied", None)
+        }
         PasswordOutcome::Rejected { user } => (deny(&m.rdp_denied_credentials), "rdp.denied", user),
         PasswordOutcome::Accepted(user) => {
-            let store = state.store.clone();
+            let (store, checked) = (state.store.clone(), state.clone());
             let name = user.name.clone();
             let now = state.now();
-            let (needs, locked) = blocking::run(move || {
-                let needs = ops::user_needs_two_factor(store.as_ref(), &name)?;
+            let decided = blocking::run(move || {
+                let needs = crate::directory::user_needs_two_factor(&checked, &name)?;
                 // A lock from wrong codes means someone who knows the password is guessing
                 // codes: the password alone must not open an RDP session meanwhile, even if
                 // 2FA was since switched off for the user.
                 let locked = store.enrollment(&name)?.is_some_and(|e| e.verifier.is_locked(now));
-                Ok::<_, crate::ops::OpsError>((needs, locked))
+                Ok::<_, crate::blocking::WorkError>((needs, locked))
             })
-            .await?;
+            .await;
+            let (needs, locked) = match decided {
+                Ok(decided) => decided,
+                Err(e) if crate::directory::is_unavailable(&e) => {
+                    return Ok(deny(&m.rdp_directory_unavailable));
+                }
+                Err(e) => return Err(e.into()),
+            };
             if locked {
                 (deny(&m.rdp_denied_locked), "rdp.denied", Some(user.name))
             } else if needs {

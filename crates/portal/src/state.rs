@@ -47,6 +47,8 @@ pub struct PortalSettings {
     pub forward_auth: ForwardAuth,
     /// The remote desktops listed on the signed-in home page.
     pub desktops: Vec<Desktop>,
+    /// The organisation's directory (LDAP) the config file chose; `None`: the built-in one.
+    pub directory: Option<crate::directory::ConfiguredDirectory>,
 }
 
 /// Settings of the forward-auth endpoints (`forward_auth`).
@@ -100,6 +102,7 @@ impl Default for PortalSettings {
             trusted_proxies: Vec::new(),
             forward_auth: ForwardAuth::default(),
             desktops: Vec::new(),
+            directory: None,
         }
     }
 }

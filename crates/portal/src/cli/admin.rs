@@ -194,7 +194,7 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         | Command::License(LicenseCommand::Issue(_)) => {
             bail!("internal: command dispatched to the wrong handler")
         }
-        Command::PamHook(_) | Command::CheckConfig { .. } => {
+        Command::PamHook(_) | Command::CheckConfig { .. } | Command::Directory(_) => {
             bail!("internal: command dispatched to the wrong handler")
         }
     }

@@ -4,6 +4,7 @@
 
 mod admin;
 mod demo;
+mod directory;
 mod migrate;
 mod pam_hook;
 mod serve;
@@ -66,6 +67,9 @@ pub enum Command {
     /// Install, show or (vendor side) issue a license.
     #[command(subcommand)]
     License(admin::LicenseCommand),
+    /// The organisation's directory (LDAP / Active Directory) of the config file.
+    #[command(subcommand)]
+    Directory(directory::DirectoryCommand),
     /// For PAM's pam_exec (expose_authtok): ask the portal's RDP gate; exit 0 only if allowed.
     PamHook(pam_hook::PamHookArgs),
     /// Print the audit log, newest first.
@@ -158,6 +162,7 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<()> {
     println!("  protected origins: {}", fa.protected_origins.join(", "));
     println!("  desktops:          {}", config.desktops.len());
     println!("  RDP gate:          {}", if config.gateway_enabled { "on" } else { "off" });
+    println!("  directory:         {}", directory::describe(&config.directory));
     Ok(())
 }
 
@@ -174,6 +179,7 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CheckConfig { file } => check_config(&file),
         Command::Demo => demo::run(&open_store(data)?),
         Command::PamHook(args) => pam_hook::run(args),
+        Command::Directory(command) => directory::run(command),
         Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),
         other => admin::run(&open_store(data)?, other),
     }

@@ -14,6 +14,7 @@ use clap::Args;
 use rand::RngCore;
 use twofold_portal::clock::SystemClock;
 use twofold_portal::config::{self, Config, TlsFiles};
+use twofold_portal::directory::ConfiguredDirectory;
 use twofold_portal::state::{AppState, PortalSettings};
 use twofold_portal::{admin_app, app, password_check, server, tls, vendor};
 use twofold_store::Store;
@@ -160,6 +161,7 @@ pub fn run(
         trusted_proxies: config.trusted_proxies.clone(),
         forward_auth: config.forward_auth.clone(),
         desktops: config.desktops.clone(),
+        directory: ConfiguredDirectory::open(&config.directory)?,
         ..PortalSettings::default()
     };
     let token_path = dir.join(TOKEN_FILE);

@@ -16,7 +16,7 @@ use twofold_store::{SessionRecord, SessionStage};
 
 use super::{audit, clear_session_cookie, issue_secret, redirect, CsrfForm, Failure, Visit};
 use crate::state::AppState;
-use crate::{blocking, ops, pages};
+use crate::{blocking, pages};
 
 /// A session that passed every factor its user needs now.
 pub struct SignedIn {
@@ -57,7 +57,7 @@ pub fn check_signed_in(state: &AppState, visit: &Visit) -> Result<SignedIn, NotS
         SessionStage::Code => return Err(NotSignedIn::Step("/verify")),
         SessionStage::Activate => return Err(NotSignedIn::Step("/activate")),
     }
-    let needs = match ops::user_needs_two_factor(state.store.as_ref(), &session.user) {
+    let needs = match crate::directory::user_needs_two_factor(state, &session.user) {
         Ok(needs) => needs,
         // Fail closed: without the rule nobody is let through.
         Err(e) => return Err(NotSignedIn::Failed(visit.server_error(state, e))),
@@ -71,7 +71,7 @@ pub fn check_signed_in(state: &AppState, visit: &Visit) -> Result<SignedIn, NotS
     // A user locked for wrong codes (someone is guessing with their password) or removed
     // from the directory keeps no access through an older session either.
     let still_allowed = (|| -> Result<bool, Failure> {
-        if state.store.user(&session.user)?.is_none() {
+        if !crate::directory::still_present(state, &session.user)? {
             return Ok(false);
         }
         let locked = needs

@@ -147,6 +147,10 @@ impl Visit {
     fn server_error(&self, state: &AppState, error: impl Into<Failure>) -> Response {
         let error: Failure = error.into();
         let (status, message) = match twofold_store::unavailable(error.as_ref()) {
+            _ if crate::directory::is_unavailable(error.as_ref()) => {
+                tracing::warn!(%error, "the directory could not answer");
+                (StatusCode::SERVICE_UNAVAILABLE, &self.m.directory_unavailable)
+            }
             Some(Unavailable::Busy) => {
                 tracing::warn!(%error, "the database was busy longer than the busy timeout");
                 (StatusCode::SERVICE_UNAVAILABLE, &self.m.busy)

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::password_check::{self, PasswordOutcome};
 use crate::state::AppState;
-use crate::{blocking, forward_auth, ops, pages};
+use crate::{blocking, forward_auth, pages};
 
 /// The sign-in page. With `?rd=URL` (a reverse proxy sending the visitor from a protected
 /// page) the URL is remembered for the end of the sign-in if it is on a protected origin,
@@ -107,12 +107,23 @@ pub async fn post_login(
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("2"));
             response
         }
+        // Fail closed: without the directory's word nobody is signed in.
+        PasswordOutcome::DirectoryUnavailable => {
+            let mut response = visit.login_page(
+                &state,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &username,
+                &m.directory_unavailable,
+            );
+            response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("10"));
+            response
+        }
     }
 }
 
 /// After a correct password: sign in, or send to the code step, or to activation. Blocking.
 fn password_accepted(state: &AppState, visit: &Visit, user: &str) -> Result<Response, Failure> {
-    if !ops::user_needs_two_factor(state.store.as_ref(), user)? {
+    if !crate::directory::user_needs_two_factor(state, user)? {
         let (cookie, _) = start_session(state, visit, user, SessionStage::SignedIn, false)?;
         state.store.record_sign_in(user, state.now_i64())?;
         audit(state, user, "signin.ok", Some(user), Some("password only"));

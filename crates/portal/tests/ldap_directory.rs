@@ -1,0 +1,222 @@
+//! The portal against a real OpenLDAP slapd started by each test (see `ldap_support`):
+//! directory users sign in with their directory password, unknown user and wrong password get
+//! one answer, 2FA follows the directory's (nested) groups at the next sign-in, a stopped
+//! directory fails closed with "directory unavailable" and recovers when it returns, and
+//! `twofold-portal directory test` says what it found.
+
+mod common;
+mod ldap_support;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use common::{Browser, Portal, GATEWAY_TOKEN, START};
+use ldap_support::Slapd;
+use twofold_core::Principal;
+use twofold_portal::directory::config::{parse_table, DirectoryConfig};
+use twofold_portal::directory::{ConfiguredDirectory, DIRECTORY_PASSWORD_MARK};
+use twofold_portal::ops;
+use twofold_store::{DirectoryRepo, SettingsRepo};
+
+/// A portal on `slapd` with the group `twofa` enabled for 2FA and the switch on.
+fn portal_on(slapd: &Slapd, extra: &str) -> Portal {
+    let file = slapd.config_file(extra);
+    let text = std::fs::read_to_string(&file).unwrap();
+    let config = parse_table(&text, file.parent().unwrap()).expect("valid [directory]");
+    assert!(matches!(config, DirectoryConfig::Ldap(_)));
+    let configured = ConfiguredDirectory::open(&config).expect("opens").expect("ldap");
+    let p = Portal::new().with_settings(|s| s.directory = Some(configured));
+    // The admin picked the directory's group `twofa` (by name, as principals are today).
+    p.store.add_group("twofa", "test", START as i64).unwrap();
+    ops::add_principals(
+        p.store.as_ref(),
+        &p.state.vendor_key,
+        &[Principal::Group("twofa".into())],
+        "test",
+        START,
+    )
+    .unwrap();
+    p.store.set_two_factor_enabled(true, "test", START as i64).unwrap();
+    p
+}
+
+async fn rdp(p: &Portal, user: &str, password: &str) -> serde_json::Value {
+    let body = serde_json::json!({ "username": user, "password": password }).to_string();
+    let req = Request::post("/api/rdp/authorize")
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::AUTHORIZATION, format!("Bearer {GATEWAY_TOKEN}"))
+        .body(Body::from(body))
+        .unwrap();
+    common::send(p.app(), req).await.json()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_directory_user_signs_in_with_the_directory_password() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "ann", "ann-password").await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "{}", reply.body);
+    assert_eq!(reply.location(), Some("/"), "ann is in no 2FA group: password only");
+    let home = b.get(p.app(), "/").await;
+    assert_eq!(home.status, StatusCode::OK);
+    assert!(home.body.contains("ann"), "{}", home.body);
+    // The portal keeps a row for her sessions, never her password.
+    let row = p.store.user("ann").unwrap().expect("a row for ann");
+    assert_eq!(row.password_hash, DIRECTORY_PASSWORD_MARK);
+    // And the RDP gate lets her in with the same password.
+    let answer = rdp(&p, "ann", "ann-password").await;
+    assert_eq!(answer["allowed"], true, "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_user_wrong_password_and_empty_password_get_the_same_answer() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    let mut answers = Vec::new();
+    for (user, password) in
+        [("ann", "wrong-password"), ("nobody", "ann-password"), ("ann", ""), ("*", "x")]
+    {
+        let mut b = Browser::new();
+        let reply = b.sign_in(p.app(), user, password).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{user}: {}", reply.body);
+        // The page echoes the name typed; everything else must be the same.
+        let page = reply.body.replace(&format!("value=\"{user}\""), "value=\"…\"");
+        let page = strip_csrf(&page);
+        answers.push(page);
+    }
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "the refusals differ");
+    assert!(answers[0].contains("Wrong user name or password") || answers[0].contains("password"));
+    let answer = rdp(&p, "ann", "wrong-password").await;
+    let unknown = rdp(&p, "nobody", "ann-password").await;
+    assert_eq!(answer, unknown);
+    assert_eq!(answer["allowed"], false);
+}
+
+/// The CSRF token differs per visit; nothing else should.
+fn strip_csrf(page: &str) -> String {
+    let mut out = String::new();
+    let mut rest = page;
+    while let Some(i) = rest.find("name=\"csrf\" value=\"") {
+        let start = i + "name=\"csrf\" value=\"".len();
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('"').map(|e| start + e).unwrap_or(rest.len());
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_of_a_nested_2fa_group_is_asked_to_enroll_and_refused_by_the_rdp_gate() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    let mut b = Browser::new();
+    // cat is in admins, and admins is a member of twofa.
+    let reply = b.sign_in(p.app(), "cat", "cat-password").await;
+    assert_eq!(reply.location(), Some("/activate"), "{}", reply.body);
+    let answer = rdp(&p, "cat", "cat-password").await;
+    assert_eq!(answer["allowed"], false, "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("two-factor"), "{answer}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_added_to_a_2fa_group_in_ldap_needs_a_code_at_the_next_sign_in() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "ben", "ben-password").await;
+    assert_eq!(reply.location(), Some("/"), "not yet in twofa");
+    slapd.modify(
+        "dn: cn=twofa,ou=groups,dc=example,dc=com\nchangetype: modify\nadd: member\n\
+         member: uid=ben,ou=people,dc=example,dc=com\n",
+    );
+    // No sync, no waiting for the cache: the next sign-in asks the directory.
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "ben", "ben-password").await;
+    assert_eq!(reply.location(), Some("/activate"), "{}", reply.body);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_directory_fails_closed_with_503_and_recovers_when_it_returns() {
+    let Some(mut slapd) = Slapd::start() else { return };
+    // No cache: the open session's guard asks the directory on every request.
+    let p = portal_on(&slapd, "cache_seconds = 0\ntimeout_seconds = 2\n");
+    let mut signed_in = Browser::new();
+    assert_eq!(signed_in.sign_in(p.app(), "ann", "ann-password").await.location(), Some("/"));
+
+    slapd.stop();
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "ann", "ann-password").await;
+    assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
+    assert!(reply.body.contains("Directory unavailable"), "{}", reply.body);
+    assert!(reply.headers.get(header::RETRY_AFTER).is_some());
+    let answer = rdp(&p, "ann", "ann-password").await;
+    assert_eq!(answer["allowed"], false, "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("directory unavailable"), "{answer}");
+    // The open session is not let through on a guess either.
+    let home = signed_in.get(p.app(), "/").await;
+    assert_eq!(home.status, StatusCode::SERVICE_UNAVAILABLE, "{}", home.body);
+    assert!(home.body.contains("Directory unavailable"), "{}", home.body);
+
+    slapd.run();
+    let mut b = Browser::new();
+    assert_eq!(b.sign_in(p.app(), "ann", "ann-password").await.location(), Some("/"));
+    assert_eq!(signed_in.get(p.app(), "/").await.status, StatusCode::OK);
+    assert_eq!(rdp(&p, "ann", "ann-password").await["allowed"], true);
+    // Refusals while it was down did not count against ann's lock or the address.
+    let _ = Arc::clone(&p.store);
+}
+
+#[test]
+fn directory_test_prints_the_connection_the_bind_the_user_and_their_nested_groups() {
+    let Some(slapd) = Slapd::start() else { return };
+    let file = slapd.config_file("");
+    let out = run_directory_test(&file, &["--user", "cat"]);
+    assert!(out.0, "exit status: {}", out.1);
+    let text = out.1;
+    assert!(text.contains(&format!("connect:    ok ({}", slapd.url())), "{text}");
+    assert!(text.contains("bind:       ok as cn=twofold,ou=services,dc=example,dc=com"), "{text}");
+    assert!(text.contains("user:       cat (Cat Cooper)"), "{text}");
+    assert!(text.contains("dn:       uid=cat,ou=people,dc=example,dc=com"), "{text}");
+    assert!(text.contains("(entryUUID)"), "{text}");
+    assert!(text.contains("groups:     admins, twofa (member, nested"), "{text}");
+
+    let (ok, text) = run_directory_test(&file, &["--user", "nobody"]);
+    assert!(!ok);
+    assert!(text.contains("user:       FAILED: no single entry"), "{text}");
+
+    // A wrong service password is named as what failed.
+    std::fs::write(slapd.dir.path().join("ldap.password"), "not-it\n").unwrap();
+    let (ok, text) = run_directory_test(&file, &[]);
+    assert!(!ok);
+    assert!(text.contains("bind:       FAILED:") && text.contains("invalidCredentials"), "{text}");
+    assert!(!text.contains("not-it"), "the password is never printed: {text}");
+
+    drop(slapd);
+}
+
+#[test]
+fn directory_test_names_an_unreachable_directory() {
+    let Some(mut slapd) = Slapd::start() else { return };
+    let file = slapd.config_file("timeout_seconds = 2\n");
+    slapd.stop();
+    let (ok, text) = run_directory_test(&file, &[]);
+    assert!(!ok);
+    assert!(text.contains("connect:    FAILED: the directory is unavailable"), "{text}");
+}
+
+fn run_directory_test(config: &Path, extra: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twofold-portal"))
+        .args(["directory", "test", "--config"])
+        .arg(config)
+        .args(extra)
+        .env_remove("TWOFOLD_CONFIG")
+        .output()
+        .unwrap();
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
