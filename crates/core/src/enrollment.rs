@@ -7,6 +7,7 @@
 
 /// Where a user stands with their second factor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum EnrollmentState {
     /// No secret: the next sign-in shows an activation page.

@@ -110,6 +110,7 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, LicenseError> {
 
 /// The license situation as shown in the status bar and enforced on principal changes.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum LicenseStatus {
     /// No license installed: the trial limit applies.

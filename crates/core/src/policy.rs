@@ -14,6 +14,7 @@ use std::str::FromStr;
 #[derive(
     Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
 )]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", content = "name", rename_all = "lowercase")]
 pub enum Principal {
     User(String),

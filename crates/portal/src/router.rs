@@ -36,7 +36,6 @@ pub fn app(state: AppState) -> Router {
 
 pub fn admin_app(state: AppState) -> Router {
     admin::routes()
-        .merge(admin::users::routes())
         .fallback(api_not_found)
         .layer(middleware::from_fn_with_state(state.clone(), admin::require_token))
         .layer(DefaultBodyLimit::max(ADMIN_BODY_LIMIT))
@@ -59,5 +58,10 @@ async fn not_found() -> impl IntoResponse {
 }
 
 async fn api_not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, "no such admin API endpoint")
+    ApiError::coded(
+        StatusCode::NOT_FOUND,
+        crate::error::ErrorCode::NoSuchEndpoint,
+        &[],
+        "no such admin API endpoint",
+    )
 }

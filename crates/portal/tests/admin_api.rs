@@ -19,7 +19,9 @@ async fn requests_without_the_right_token_are_refused() {
         }
         let reply = common::send(p.admin(), req.body(Body::empty()).unwrap()).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{auth:?}");
-        assert!(reply.json()["error"].is_string());
+        assert!(reply.json()["error"]["message"].is_string());
+        let code = if auth == Some("Bearer wrong") { "invalid_token" } else { "missing_token" };
+        assert_eq!(reply.json()["error"]["code"], code, "{auth:?}");
     }
 }
 
@@ -67,7 +69,10 @@ async fn adding_an_unknown_principal_is_404_and_adds_nothing() {
         )
         .await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.json()["error"].as_str().unwrap().contains("ghosts"));
+    let error = &reply.json()["error"];
+    assert!(error["message"].as_str().unwrap().contains("ghosts"));
+    assert_eq!(error["code"], "group_not_found");
+    assert_eq!(error["params"]["group"], "ghosts");
     let list = p.admin_call("GET", "/api/v1/principals", None).await.json();
     assert_eq!(list["items"].as_array().unwrap().len(), 2);
 }
@@ -106,10 +111,13 @@ async fn the_evaluation_refuses_a_sixth_user_but_keeps_2fa_for_the_first_five() 
     let refused = p.admin_call("POST", "/api/v1/principals", Some(add(vec!["u3"]))).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(
-        refused.json()["error"].as_str().unwrap().contains("license allows 5"),
+        refused.json()["error"]["message"].as_str().unwrap().contains("license allows 5"),
         "{}",
         refused.body
     );
+    assert_eq!(refused.json()["error"]["code"], "seat_limit");
+    assert_eq!(refused.json()["error"]["params"]["limit"], "5");
+    assert_eq!(refused.json()["error"]["params"]["seats_after"], "6");
     let s = p.admin_call("GET", "/api/v1/status", None).await.json();
     assert_eq!(s["counts"]["users_needing_2fa"], 5);
     assert_eq!(s["two_factor_enabled"], true);
@@ -182,7 +190,10 @@ async fn malformed_json_wrong_fields_and_oversized_bodies_get_json_errors() {
     };
     let syntax = common::send(p.admin(), send_raw("{not json".into(), "application/json")).await;
     assert_eq!(syntax.status, StatusCode::BAD_REQUEST);
-    assert!(syntax.json()["error"].as_str().unwrap().starts_with("invalid request body"));
+    assert!(syntax.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid request body"));
     let fields =
         common::send(p.admin(), send_raw(r#"{"enable": true}"#.into(), "application/json")).await;
     assert_eq!(fields.status, StatusCode::BAD_REQUEST);
@@ -198,8 +209,27 @@ async fn malformed_json_wrong_fields_and_oversized_bodies_get_json_errors() {
     )
     .await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert!(huge.json()["error"].is_string());
+    assert!(huge.json()["error"]["message"].is_string());
     let unknown = p.admin_call("GET", "/api/v1/nope", None).await;
     assert_eq!(unknown.status, StatusCode::NOT_FOUND);
-    assert!(unknown.json()["error"].is_string());
+    assert!(unknown.json()["error"]["message"].is_string());
+}
+
+#[tokio::test]
+async fn a_query_string_that_does_not_parse_is_a_json_400_with_a_code() {
+    let p = Portal::with_demo_directory();
+    for path in ["/api/v1/directory?offset=-1", "/api/v1/audit?before=x", "/api/v1/audit?limit=1e9"]
+    {
+        let reply = p.admin_call("GET", path, None).await;
+        assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path}");
+        assert_eq!(reply.json()["error"]["code"], "invalid_query", "{path}: {}", reply.body);
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_path_names_no_such_endpoint() {
+    let p = Portal::with_demo_directory();
+    let reply = p.admin_call("GET", "/api/v1/nothing", None).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert_eq!(reply.json()["error"]["code"], "no_such_endpoint");
 }

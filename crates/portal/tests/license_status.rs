@@ -50,7 +50,7 @@ async fn a_portal_trusting_another_key_reports_no_development_key_and_refuses_de
     assert_eq!(license["development_key"], false, "{license}");
     let refused = common::send(p.admin(), install(dev_license(100_000))).await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.body);
-    assert!(refused.json()["error"].is_string(), "{}", refused.body);
+    assert!(refused.json()["error"]["message"].is_string(), "{}", refused.body);
 }
 
 #[tokio::test]
@@ -58,15 +58,22 @@ async fn every_refused_license_install_is_a_json_error() {
     let p = Portal::with_demo_directory();
     let forged = common::send(p.admin(), install("not a license")).await;
     assert_eq!(forged.status, StatusCode::BAD_REQUEST);
-    assert!(forged.json()["error"].as_str().unwrap().contains("not valid"), "{}", forged.body);
+    assert!(
+        forged.json()["error"]["message"].as_str().unwrap().contains("not valid"),
+        "{}",
+        forged.body
+    );
 
     let binary = common::send(p.admin(), install(vec![0xff, 0xfe, 0x00, 0x80])).await;
     assert_eq!(binary.status, StatusCode::BAD_REQUEST, "{}", binary.body);
-    assert!(binary.json()["error"].as_str().unwrap().starts_with("invalid request body"));
+    assert!(binary.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("invalid request body"));
 
     let huge = common::send(p.admin(), install("x".repeat(400_000))).await;
     assert_eq!(huge.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", huge.body);
-    assert!(huge.json()["error"].is_string(), "{}", huge.body);
+    assert!(huge.json()["error"]["message"].is_string(), "{}", huge.body);
     assert_eq!(p.admin_call("GET", "/api/v1/license", None).await.json()["status"], "evaluation");
 }
 

@@ -60,7 +60,7 @@ async fn malformed_requests_get_a_json_error() {
     let p = Portal::with_demo_directory();
     let reply = ask(&p, r#"{"username": 5}"#).await;
     assert_eq!(reply.status, StatusCode::BAD_REQUEST);
-    assert!(reply.json()["error"].is_string());
+    assert!(reply.json()["error"]["message"].is_string());
 }
 
 #[tokio::test]
@@ -71,7 +71,7 @@ async fn anonymous_callers_are_refused_before_any_password_is_counted() {
     for _ in 0..11 {
         let reply = ask_with(&p, None, &login("carol", "guess")).await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
-        assert!(reply.json()["error"].as_str().unwrap().contains("gateway token"));
+        assert!(reply.json()["error"]["message"].as_str().unwrap().contains("gateway token"));
         assert_eq!(
             reply.headers.get(header::WWW_AUTHENTICATE).map(|v| v.to_str().unwrap()),
             Some("Bearer")
@@ -116,7 +116,7 @@ async fn the_gate_answers_404_when_no_gateway_token_is_configured() {
     for token in [Some(GATEWAY_TOKEN), None] {
         let reply = ask_with(&p, token, &login("carol", "carol-pw")).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND);
-        assert_eq!(reply.json()["error"], "the RDP gate is not enabled");
+        assert_eq!(reply.json()["error"]["message"], "the RDP gate is not enabled");
     }
     assert!(rdp_audit(&p).is_empty());
 }

@@ -6,7 +6,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use subtle::ConstantTimeEq;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 
 pub async fn require_token(
@@ -25,12 +25,13 @@ pub async fn require_token(
         None => false,
     };
     if !valid {
-        let message = if presented.is_some() {
-            "the admin token is not valid"
+        let (code, message) = if presented.is_some() {
+            (ErrorCode::InvalidToken, "the admin token is not valid")
         } else {
-            "missing bearer token"
+            (ErrorCode::MissingToken, "missing bearer token")
         };
-        let mut response = ApiError::new(StatusCode::UNAUTHORIZED, message).into_response();
+        let mut response =
+            ApiError::coded(StatusCode::UNAUTHORIZED, code, &[], message).into_response();
         response
             .headers_mut()
             .insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));

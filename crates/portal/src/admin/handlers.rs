@@ -1,34 +1,41 @@
 //! Admin API routes. Every change is all-or-nothing and audited (by the store, in the same
-//! transaction); every answer is JSON, errors included.
+//! transaction); every answer is JSON, errors included. Each handler is registered together
+//! with its OpenAPI description (`routes!`), so no endpoint goes undocumented, and runs its
+//! store calls on a blocking thread ([`crate::blocking`]): SQLite blocks, and one slow query
+//! on an async worker would stall every request that worker carries.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{delete, get, post, put};
-use axum::{Json, Router};
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use axum::Json;
 use twofold_core::Principal;
-use twofold_store::{AuditEntry, AuditFilter, DirectoryPage, PrincipalEntry};
+use twofold_store::AuditFilter;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::error::{ApiError, ApiJson, ApiText};
-use crate::ops::{self, CoveredUser, LicenseReport, Status};
+use super::model::*;
+use crate::blocking;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiText, ErrorBody, ErrorCode};
+use crate::ops;
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/status", get(status))
-        .route("/api/v1/two-factor", put(set_two_factor))
-        .route("/api/v1/directory", get(directory))
-        .route("/api/v1/principals", get(principals).post(add_principals))
-        .route("/api/v1/principals/{kind}/{name}", delete(remove_principal))
-        .route("/api/v1/principals/remove", post(remove_principals))
-        .route("/api/v1/users", get(users))
-        .route("/api/v1/users/reset", post(reset))
-        .route("/api/v1/users/unlock", post(unlock))
-        .route("/api/v1/audit", get(audit))
-        .route("/api/v1/license", get(license).put(install_license))
+/// Tag of every operation (one group in the document).
+const TAG: &str = "admin";
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(status))
+        .routes(routes!(set_two_factor))
+        .routes(routes!(directory))
+        .routes(routes!(principals, add_principals))
+        .routes(routes!(remove_principal))
+        .routes(routes!(remove_principals))
+        .routes(routes!(users))
+        .routes(routes!(reset))
+        .routes(routes!(unlock))
+        .routes(routes!(audit))
+        .routes(routes!(license, install_license))
 }
 
 /// Who the audit log names: the token holder, with the name the client gives, if any.
@@ -44,173 +51,229 @@ pub(super) fn actor(headers: &HeaderMap) -> String {
     }
 }
 
+async fn current_status(state: AppState) -> ApiResult<Status> {
+    let (store, vendor, now) = (state.store.clone(), state.vendor_key, state.now());
+    let status = blocking::run(move || ops::status(store.as_ref(), &vendor, now)).await?;
+    Ok(Json(status.into()))
+}
+
+async fn current_principals(state: AppState) -> ApiResult<PrincipalList> {
+    let store = state.store.clone();
+    let items = blocking::run(move || store.principals()).await?;
+    Ok(Json(PrincipalList { items: items.into_iter().map(Into::into).collect() }))
+}
+
+/// The 2FA switch, the license and the counts the status bar shows.
+#[utoipa::path(get, path = "/api/v1/status", tag = TAG,
+    responses((status = 200, body = Status)))]
 async fn status(State(state): State<AppState>) -> ApiResult<Status> {
-    Ok(Json(ops::status(state.store.as_ref(), &state.vendor_key, state.now())?))
+    current_status(state).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SwitchBody {
-    enabled: bool,
-}
-
+/// Turns 2FA on or off for the whole portal; answers the new status.
+#[utoipa::path(put, path = "/api/v1/two-factor", tag = TAG, request_body = SwitchBody,
+    responses((status = 200, body = Status)))]
 async fn set_two_factor(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SwitchBody>,
 ) -> ApiResult<Status> {
-    state.store.set_two_factor_enabled(body.enabled, &actor(&headers), state.now_i64())?;
-    status(State(state)).await
+    let (store, actor, now) = (state.store.clone(), actor(&headers), state.now_i64());
+    blocking::run(move || store.set_two_factor_enabled(body.enabled, &actor, now)).await?;
+    current_status(state).await
 }
 
-#[derive(Deserialize)]
-struct DirectoryQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    offset: u32,
-    #[serde(default = "default_page")]
-    limit: u32,
-}
-
-fn default_page() -> u32 {
-    50
-}
-
+/// Users and groups whose name contains `q`, one page at a time.
+#[utoipa::path(get, path = "/api/v1/directory", tag = TAG, params(DirectoryQuery),
+    responses((status = 200, body = DirectoryPage)))]
 async fn directory(
     State(state): State<AppState>,
-    Query(query): Query<DirectoryQuery>,
+    ApiQuery(query): ApiQuery<DirectoryQuery>,
 ) -> ApiResult<DirectoryPage> {
     if query.q.len() > 256 {
-        return Err(ApiError::bad_request("the search text is too long (at most 256 bytes)"));
+        return Err(ApiError::coded(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::SearchTooLong,
+            &[("max", "256".to_string())],
+            "the search text is too long (at most 256 bytes)",
+        ));
     }
     let limit = query.limit.clamp(1, 200);
-    Ok(Json(state.store.search_directory(&query.q, query.offset, limit)?))
+    let store = state.store.clone();
+    let page = blocking::run(move || store.search_directory(&query.q, query.offset, limit)).await?;
+    Ok(Json(page.into()))
 }
 
-#[derive(Serialize)]
-struct Items<T> {
-    items: Vec<T>,
+/// The users and groups enabled for 2FA.
+#[utoipa::path(get, path = "/api/v1/principals", tag = TAG,
+    responses((status = 200, body = PrincipalList)))]
+async fn principals(State(state): State<AppState>) -> ApiResult<PrincipalList> {
+    current_principals(state).await
 }
 
-async fn principals(State(state): State<AppState>) -> ApiResult<Items<PrincipalEntry>> {
-    Ok(Json(Items { items: state.store.principals()? }))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct PrincipalsBody {
-    principals: Vec<Principal>,
-}
-
+/// Enables all of the principals or none (the license may refuse: `seat_limit`); answers the
+/// new list.
+#[utoipa::path(post, path = "/api/v1/principals", tag = TAG, request_body = PrincipalsBody,
+    responses(
+        (status = 200, body = PrincipalList),
+        (status = 403, description = "the license's seats would be exceeded (`seat_limit`)", body = ErrorBody),
+        (status = 404, description = "a user or group is not in the directory", body = ErrorBody),
+    ))]
 async fn add_principals(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PrincipalsBody>,
-) -> ApiResult<Items<PrincipalEntry>> {
-    ops::add_principals(
-        state.store.as_ref(),
-        &state.vendor_key,
-        &body.principals,
-        &actor(&headers),
-        state.now(),
-    )?;
-    principals(State(state)).await
+) -> ApiResult<PrincipalList> {
+    let (store, vendor, actor, now) =
+        (state.store.clone(), state.vendor_key, actor(&headers), state.now());
+    blocking::run(move || {
+        ops::add_principals(store.as_ref(), &vendor, &body.principals, &actor, now)
+    })
+    .await?;
+    current_principals(state).await
 }
 
+/// Disables all of the principals or none; answers the new list.
+#[utoipa::path(post, path = "/api/v1/principals/remove", tag = TAG, request_body = PrincipalsBody,
+    responses(
+        (status = 200, body = PrincipalList),
+        (status = 404, description = "one of them is not enabled (`principal_not_found`)", body = ErrorBody),
+    ))]
 async fn remove_principals(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<PrincipalsBody>,
-) -> ApiResult<Items<PrincipalEntry>> {
-    ops::remove_principals(state.store.as_ref(), &body.principals, &actor(&headers), state.now())?;
-    principals(State(state)).await
+) -> ApiResult<PrincipalList> {
+    let (store, actor, now) = (state.store.clone(), actor(&headers), state.now());
+    blocking::run(move || ops::remove_principals(store.as_ref(), &body.principals, &actor, now))
+        .await?;
+    current_principals(state).await
 }
 
+/// Disables one principal; answers the new list.
+#[utoipa::path(delete, path = "/api/v1/principals/{kind}/{name}", tag = TAG,
+    params(
+        ("kind" = PrincipalKind, Path, description = "`user` or `group`"),
+        ("name" = String, Path),
+    ),
+    responses(
+        (status = 200, body = PrincipalList),
+        (status = 404, description = "not enabled, or an unknown kind", body = ErrorBody),
+    ))]
 async fn remove_principal(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Path((kind, name)): Path<(String, String)>,
-) -> ApiResult<Items<PrincipalEntry>> {
+    ApiPath((kind, name)): ApiPath<(String, String)>,
+) -> ApiResult<PrincipalList> {
     let principal = match kind.as_str() {
         "user" => Principal::User(name),
         "group" => Principal::Group(name),
         other => {
-            return Err(ApiError::new(
+            return Err(ApiError::coded(
                 StatusCode::NOT_FOUND,
+                ErrorCode::UnknownPrincipalKind,
+                &[("kind", other.to_string())],
                 format!("unknown principal kind {other:?}; use user or group"),
             ))
         }
     };
-    ops::remove_principals(state.store.as_ref(), &[principal], &actor(&headers), state.now())?;
-    principals(State(state)).await
+    let (store, actor, now) = (state.store.clone(), actor(&headers), state.now());
+    blocking::run(move || ops::remove_principals(store.as_ref(), &[principal], &actor, now))
+        .await?;
+    current_principals(state).await
 }
 
-async fn users(State(state): State<AppState>) -> ApiResult<Items<CoveredUser>> {
-    Ok(Json(Items { items: ops::covered_users(state.store.as_ref(), state.now())? }))
+/// The users who need 2FA, with their enrollment state and lock.
+#[utoipa::path(get, path = "/api/v1/users", tag = TAG,
+    responses((status = 200, body = CoveredUserList)))]
+async fn users(State(state): State<AppState>) -> ApiResult<CoveredUserList> {
+    let (store, now) = (state.store.clone(), state.now());
+    let items = blocking::run(move || ops::covered_users(store.as_ref(), now)).await?;
+    Ok(Json(CoveredUserList { items: items.into_iter().map(Into::into).collect() }))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct UsersBody {
-    usernames: Vec<String>,
-}
-
+/// Discards the users' secrets (all or none): they are shown a new QR code at their next
+/// sign-in.
+#[utoipa::path(post, path = "/api/v1/users/reset", tag = TAG, request_body = UsersBody,
+    responses(
+        (status = 200, body = ResetDone),
+        (status = 404, description = "a user is not in the directory (`user_not_found`)", body = ErrorBody),
+    ))]
 async fn reset(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<UsersBody>,
-) -> ApiResult<Value> {
-    ops::reset(state.store.as_ref(), &body.usernames, &actor(&headers), state.now())?;
-    Ok(Json(json!({ "reset": body.usernames })))
+) -> ApiResult<ResetDone> {
+    let (store, actor, now) = (state.store.clone(), actor(&headers), state.now());
+    let usernames = body.usernames;
+    let names = usernames.clone();
+    blocking::run(move || ops::reset(store.as_ref(), &names, &actor, now)).await?;
+    Ok(Json(ResetDone { reset: usernames }))
 }
 
+/// Clears the users' failed-code locks (all or none).
+#[utoipa::path(post, path = "/api/v1/users/unlock", tag = TAG, request_body = UsersBody,
+    responses(
+        (status = 200, body = UnlockDone),
+        (status = 404, description = "a user is not in the directory (`user_not_found`)", body = ErrorBody),
+    ))]
 async fn unlock(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<UsersBody>,
-) -> ApiResult<Value> {
-    ops::unlock(state.store.as_ref(), &body.usernames, &actor(&headers), state.now())?;
-    Ok(Json(json!({ "unlocked": body.usernames })))
+) -> ApiResult<UnlockDone> {
+    let (store, actor, now) = (state.store.clone(), actor(&headers), state.now());
+    let usernames = body.usernames;
+    let names = usernames.clone();
+    blocking::run(move || ops::unlock(store.as_ref(), &names, &actor, now)).await?;
+    Ok(Json(UnlockDone { unlocked: usernames }))
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
-    user: Option<String>,
-    before: Option<i64>,
-    #[serde(default = "default_page")]
-    limit: u32,
-}
-
+/// The audit log, newest first.
+#[utoipa::path(get, path = "/api/v1/audit", tag = TAG, params(AuditQuery),
+    responses((status = 200, body = AuditList)))]
 async fn audit(
     State(state): State<AppState>,
-    Query(query): Query<AuditQuery>,
-) -> ApiResult<Items<AuditEntry>> {
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<AuditList> {
     let filter = AuditFilter {
         subject: query.user.filter(|u| !u.trim().is_empty()),
         before_id: query.before,
         limit: query.limit.clamp(1, 500),
     };
-    let entries = state.store.audit(&filter)?;
-    Ok(Json(Items { items: entries.into_iter().map(ops::displayable_audit_entry).collect() }))
+    let store = state.store.clone();
+    let entries = blocking::run(move || store.audit(&filter)).await?;
+    let items = entries.into_iter().map(|e| ops::displayable_audit_entry(e).into()).collect();
+    Ok(Json(AuditList { items }))
 }
 
+/// The license status alone.
+#[utoipa::path(get, path = "/api/v1/license", tag = TAG,
+    responses((status = 200, body = LicenseReport)))]
 async fn license(State(state): State<AppState>) -> ApiResult<LicenseReport> {
-    Ok(Json(ops::license_report(state.store.as_ref(), &state.vendor_key, state.now())?))
+    let (store, vendor, now) = (state.store.clone(), state.vendor_key, state.now());
+    let report = blocking::run(move || ops::license_report(store.as_ref(), &vendor, now)).await?;
+    Ok(Json(report.into()))
 }
 
-/// The body is the license file as text; a body that is not UTF-8 or too large gets a JSON
+/// Installs a license file; an invalid file is refused (`license_invalid`) and changes
+/// nothing. The body is the file as text; a body that is not UTF-8 or too large gets a JSON
 /// error like every other refusal ([`ApiText`]).
+#[utoipa::path(put, path = "/api/v1/license", tag = TAG,
+    request_body(content = String, content_type = "text/plain", description = "the license file"),
+    responses(
+        (status = 200, body = LicenseReport),
+        (status = 400, description = "the file is not a valid license (`license_invalid`) or not UTF-8", body = ErrorBody),
+    ))]
 async fn install_license(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiText(body): ApiText,
 ) -> ApiResult<LicenseReport> {
-    Ok(Json(ops::install_license(
-        state.store.as_ref(),
-        &state.vendor_key,
-        &body,
-        &actor(&headers),
-        state.now(),
-    )?))
+    let (store, vendor, actor, now) =
+        (state.store.clone(), state.vendor_key, actor(&headers), state.now());
+    let report =
+        blocking::run(move || ops::install_license(store.as_ref(), &vendor, &body, &actor, now))
+            .await?;
+    Ok(Json(report.into()))
 }
