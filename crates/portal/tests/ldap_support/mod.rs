@@ -88,6 +88,8 @@ member: cn=admins,ou=groups,dc=example,dc=com
 pub struct Slapd {
     pub dir: tempfile::TempDir,
     pub port: u16,
+    /// The `ldaps://` port when started with TLS.
+    pub tls_port: Option<u16>,
     child: Option<Child>,
 }
 
@@ -113,13 +115,33 @@ fn free_port() -> u16 {
 impl Slapd {
     /// A loaded directory, running; `None` when slapd is not installed (and not required).
     pub fn start() -> Option<Slapd> {
+        Slapd::start_with(false)
+    }
+
+    /// As [`Slapd::start`], with a certificate for `localhost` and 127.0.0.1 from a CA made
+    /// here (`ca.pem` in the temp dir): StartTLS on the `ldap://` port and an `ldaps://` port.
+    pub fn start_tls() -> Option<Slapd> {
+        Slapd::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Option<Slapd> {
         let slapadd = tool("slapadd")?;
         tool("slapd")?;
         tool("ldapmodify")?;
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir(dir.path().join("db")).unwrap();
+        let tls_lines = if tls {
+            make_certificates(dir.path())?;
+            let d = dir.path().display();
+            format!(
+                "TLSCACertificateFile {d}/ca.pem\nTLSCertificateFile {d}/server.pem\n\
+                 TLSCertificateKeyFile {d}/server.key\n"
+            )
+        } else {
+            String::new()
+        };
         let conf = format!(
-            "include /etc/ldap/schema/core.schema\n\
+            "{tls_lines}include /etc/ldap/schema/core.schema\n\
              include /etc/ldap/schema/cosine.schema\n\
              include /etc/ldap/schema/inetorgperson.schema\n\
              include /etc/ldap/schema/nis.schema\n\
@@ -146,7 +168,8 @@ impl Slapd {
             .output()
             .unwrap();
         assert!(out.status.success(), "slapadd failed: {}", String::from_utf8_lossy(&out.stderr));
-        let mut slapd = Slapd { dir, port: free_port(), child: None };
+        let tls_port = tls.then(free_port);
+        let mut slapd = Slapd { dir, port: free_port(), tls_port, child: None };
         slapd.run();
         Some(slapd)
     }
@@ -161,7 +184,10 @@ impl Slapd {
             .arg("-f")
             .arg(self.dir.path().join("slapd.conf"))
             .arg("-h")
-            .arg(format!("ldap://127.0.0.1:{}/", self.port))
+            .arg(match self.tls_port {
+                Some(tls) => format!("ldap://127.0.0.1:{}/ ldaps://127.0.0.1:{tls}/", self.port),
+                None => format!("ldap://127.0.0.1:{}/", self.port),
+            })
             // -d keeps slapd in the foreground, so the test owns the process.
             .arg("-d")
             .arg("0")
@@ -223,6 +249,12 @@ impl Slapd {
     /// Writes the service account's password file (0600) and a config file using the
     /// OpenLDAP preset; returns the config file's path.
     pub fn config_file(&self, extra: &str) -> PathBuf {
+        let transport = format!("url = \"{}\"\nstarttls = false\n", self.url());
+        self.config_file_with(&transport, extra)
+    }
+
+    /// As [`Slapd::config_file`] with `transport` (the `url`, `starttls`, `ca_file` lines).
+    pub fn config_file_with(&self, transport: &str, extra: &str) -> PathBuf {
         use std::os::unix::fs::PermissionsExt;
         let password = self.dir.path().join("ldap.password");
         std::fs::write(&password, format!("{SERVICE_PW}\n")).unwrap();
@@ -231,10 +263,9 @@ impl Slapd {
         std::fs::write(
             &path,
             format!(
-                "[directory]\npreset = \"openldap\"\nurl = \"{}\"\nstarttls = false\n\
+                "[directory]\npreset = \"openldap\"\n{transport}\
                  base = \"{SUFFIX}\"\nbind_dn = \"{SERVICE_DN}\"\n\
-                 bind_password_file = \"ldap.password\"\n{extra}",
-                self.url()
+                 bind_password_file = \"ldap.password\"\n{extra}"
             ),
         )
         .unwrap();
@@ -249,4 +280,67 @@ impl Drop for Slapd {
             let _ = child.wait();
         }
     }
+}
+
+/// A CA and a server certificate for `localhost` / 127.0.0.1 signed by it, with openssl.
+fn make_certificates(dir: &Path) -> Option<()> {
+    let openssl = tool("openssl")?;
+    let run = |args: &[&str]| {
+        let out = Command::new(&openssl).current_dir(dir).args(args).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=Twofold LDAP test CA",
+        "-addext",
+        "basicConstraints=critical,CA:TRUE",
+        "-addext",
+        "keyUsage=critical,keyCertSign",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "server.ext",
+    ]);
+    Some(())
 }
