@@ -3,8 +3,8 @@
 //! work lives in its own module.
 //!
 //! Exit status: 0 on success, 1 when the work failed (the reason on stderr), 2 for a usage
-//! error (clap's) or a subcommand whose engine is not in this build yet, so scripts cannot
-//! mistake it for success.
+//! error (clap's), so scripts cannot mistake it for success. `loop-check` keeps the same
+//! meaning per step: 1 a step failed, 2 a usage or connection problem.
 
 use std::path::PathBuf;
 use std::process::ExitCode;

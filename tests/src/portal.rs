@@ -80,6 +80,9 @@ pub struct PortalOptions {
     /// The PEM CA that signed the portal's certificate, when `args` make it serve TLS: the base
     /// URLs become `https://` and the harness's own clients trust this CA (and no other).
     pub tls_ca: Option<PathBuf>,
+    /// Extra environment of the portal process (libfaketime's variables for a portal whose
+    /// clock is off).
+    pub env: Vec<(String, String)>,
 }
 
 /// A running portal with its own data directory.
@@ -127,6 +130,7 @@ impl Portal {
             .arg(&data)
             .args(["--listen", &listen, "--admin-listen", &admin_listen])
             .args(&options.args)
+            .envs(options.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdin(Stdio::null())
             .stdout(File::create(&logs[0]).expect("stdout log"))
             .stderr(File::create(&logs[1]).expect("stderr log"));
