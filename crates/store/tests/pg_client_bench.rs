@@ -4,7 +4,7 @@
 //! its pool, driven from the caller's thread), and (c) the SQLite store beside them.
 //!
 //! Ignored by default: a benchmark prints figures and asserts nothing about time. Run:
-//! `cargo test --release -p twofold-store --test pg_client_bench -- --ignored --nocapture`
+//! `cargo test -p twofold-store --test pg_client_bench -- --ignored --nocapture`
 
 use std::time::{Duration, Instant};
 
@@ -59,7 +59,7 @@ fn pg_client_round_trips() {
     let state = prepare(&store);
     println!("{CALLS} calls each, one thread, PostgreSQL 15 on 127.0.0.1 (fsync=off)");
 
-    let mut sync = fixture.server.client("twofold");
+    let mut sync = common::pg_client(&fixture.server, "twofold");
     let read = sync
         .prepare("SELECT name, password_hash, last_sign_in FROM users WHERE name = $1")
         .unwrap();

@@ -59,8 +59,10 @@ fn many_servers_opening_a_fresh_database_at_once_all_succeed() {
     for t in threads {
         t.join().unwrap().unwrap();
     }
-    let version: i64 =
-        server.client("fresh").query_one("SELECT version FROM twofold_schema", &[]).unwrap().get(0);
+    let version: i64 = common::pg_client(&server, "fresh")
+        .query_one("SELECT version FROM twofold_schema", &[])
+        .unwrap()
+        .get(0);
     assert_eq!(version, 2);
 }
 
@@ -195,9 +197,7 @@ fn secrets_are_sealed_in_the_database() {
     store.add_user("alice", "hash", "test", NOW).unwrap();
     let known = Secret::from_bytes(b"this-is-a-known-sec!".to_vec()).unwrap();
     store.issue_pending("alice", &known, OWNER, NOW).unwrap();
-    let sealed: Vec<u8> = fixture
-        .server
-        .client("twofold")
+    let sealed: Vec<u8> = common::pg_client(&fixture.server, "twofold")
         .query_one("SELECT secret FROM enrollments", &[])
         .unwrap()
         .get(0);
@@ -334,4 +334,96 @@ fn a_sqlite_directory_copied_to_postgres_reads_the_same() {
 
     let err = copy_sqlite_to_postgres(&sqlite_fixture.data(), &server.options("copy")).unwrap_err();
     assert!(err.to_string().contains("already holds a directory"), "{err}");
+}
+
+/// A test CA and a server certificate for 127.0.0.1 signed by it, made with `openssl`.
+fn test_certificates(dir: &std::path::Path) {
+    let run = |args: &[&str]| {
+        let out =
+            std::process::Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem"]
+        .iter()
+        .chain(&["-days", "2", "-subj", "/CN=twofold test CA"])
+        .copied()
+        .collect::<Vec<_>>());
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr"]
+        .iter()
+        .chain(&["-subj", "/CN=127.0.0.1"])
+        .copied()
+        .collect::<Vec<_>>());
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "server.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+}
+
+#[test]
+fn sslmode_require_with_a_ca_file_connects_over_tls_and_refuses_another_ca() {
+    if std::process::Command::new("openssl").arg("version").output().is_err() {
+        common::missing("openssl");
+        return;
+    }
+    let certs = tempfile::tempdir().unwrap();
+    test_certificates(certs.path());
+    let other = tempfile::tempdir().unwrap();
+    test_certificates(other.path());
+    // The server accepts TLS connections only (hostssl): a store that connects at all used TLS.
+    let Some(server) = common::PgServer::start_with(|data| {
+        std::fs::copy(certs.path().join("server.pem"), data.join("server.pem")).unwrap();
+        std::fs::copy(certs.path().join("server.key"), data.join("server.key")).unwrap();
+        let conf = "\nssl = on\nssl_cert_file = 'server.pem'\nssl_key_file = 'server.key'\n";
+        let mut settings = std::fs::read_to_string(data.join("postgresql.conf")).unwrap();
+        settings.push_str(conf);
+        std::fs::write(data.join("postgresql.conf"), settings).unwrap();
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\nhostssl all all 127.0.0.1/32 trust\n",
+        )
+        .unwrap();
+    }) else {
+        return;
+    };
+    server.create_database("tls");
+    let dir = tempfile::tempdir().unwrap();
+    let url = server.url("tls");
+    let with_ca = |ca: &std::path::Path| {
+        PgOptions::parse(
+            &format!("{url}?sslmode=require&sslrootcert={}", ca.display()),
+            None,
+            &|_| None,
+        )
+        .unwrap()
+    };
+    let store =
+        PostgresStore::open(&with_ca(&certs.path().join("ca.pem")), &dir.path().join("data"))
+            .expect("TLS with the server's CA");
+    store.add_user("alice", "hash", "test", NOW).unwrap();
+    assert!(store.user("alice").unwrap().is_some());
+
+    let err = PostgresStore::open(&with_ca(&other.path().join("ca.pem")), &dir.path().join("data"))
+        .err()
+        .expect("another CA must not be trusted");
+    assert!(matches!(err, StoreError::Postgres(_)), "{err}");
+    let plain = PgOptions::parse(&url, None, &|_| None).unwrap();
+    assert!(PostgresStore::open(&plain, &dir.path().join("data")).is_err(), "no TLS, no entry");
 }
