@@ -413,3 +413,61 @@ fn cli_export_writes_an_aegis_vault_and_a_uri_list_that_import_back_to_the_same_
     let back = twofold_cli(&["import", &uris, "--dry-run"], &env, None);
     assert_eq!(stdout(&back), expected, "the URI list holds every account as it was");
 }
+
+#[test]
+fn cli_export_google_qr_writes_transfer_codes_that_scan_and_import_back_and_skips_what_google_cannot_show(
+) {
+    let test = "cli_export_google_qr_writes_transfer_codes_that_scan_and_import_back_and_skips_what_google_cannot_show";
+    if !tools(test, &[SESSION_TOOLS, &["zbarimg"]].concat()) {
+        return;
+    }
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let mut env: Vec<(String, String)> = session.env();
+    env.push(("TWOFOLD_VAULT_DIR".into(), vault.path().to_string_lossy().into_owned()));
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let files = tempfile::tempdir().expect("files");
+    let list = files.path().join("accounts.txt");
+    let carried = [
+        "otpauth://totp/GitHub:alice%40example.com?secret=JBSWY3DPEHPK3PXP&issuer=GitHub",
+        "otpauth://totp/carol%2B2fa%40example.net?secret=GEZDGNBVGY3TQOJQ&digits=8",
+        "otpauth://hotp/VPN:bob?secret=MFRGGZDFMZTWQ2LK&issuer=VPN&counter=7",
+    ];
+    let not_carried = "otpauth://totp/Slow:dana?secret=ONSWG4TFOQYTEMZU&issuer=Slow&period=60";
+    std::fs::write(&list, format!("{}\n{not_carried}\n", carried.join("\n"))).unwrap();
+    let list = list.to_string_lossy().into_owned();
+    assert!(twofold_cli(&["import", &list], &env, None).status.success());
+    let expected: String = stdout(&twofold_cli(&["import", &list, "--dry-run"], &env, None))
+        .lines()
+        .filter(|l| !l.contains("Slow"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+
+    let out_dir = files.path().join("transfer");
+    let out_dir_s = out_dir.to_string_lossy().into_owned();
+    let out = twofold_cli(&["export", "--format", "google-qr", "--out", &out_dir_s], &env, None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out)
+            .contains("skipped Slow (dana): Google Authenticator only knows 30-second codes"),
+        "{}",
+        stderr(&out)
+    );
+    let png = out_dir.join("transfer-1-of-1.png");
+    assert!(png.is_file(), "{}", stdout(&out));
+
+    // The app's own scanner reads the accounts out of the code; zbar, independently, reads
+    // the migration URI, which the importer turns into the same accounts.
+    let png_s = png.to_string_lossy().into_owned();
+    let scanned = stdout(&twofold_cli(&["scan", &png_s], &env, None));
+    assert_eq!(scanned, expected, "twofold scan of the transfer code");
+    let zbar =
+        std::process::Command::new("zbarimg").args(["-q", "--raw", &png_s]).output().unwrap();
+    let raw = String::from_utf8_lossy(&zbar.stdout).into_owned();
+    assert!(raw.starts_with("otpauth-migration://offline?data="), "{raw}");
+    let codes = files.path().join("scanned.txt");
+    std::fs::write(&codes, &raw).unwrap();
+    let back = twofold_cli(&["import", &codes.to_string_lossy(), "--dry-run"], &env, None);
+    assert!(back.status.success(), "{}", stderr(&back));
+    assert_eq!(stdout(&back), expected, "the transfer code holds the accounts Google can show");
+}

@@ -1,5 +1,7 @@
-//! `twofold export --format aegis|uris --out FILE [--password-stdin] [--force]`: writes the
-//! vault's accounts to a file another app imports. `aegis` is Aegis's encrypted vault (its
+//! `twofold export --format aegis|uris|google-qr --out PATH [--password-stdin] [--force]`:
+//! writes the vault's accounts to a file another app imports, or (`google-qr`) into directory
+//! PATH as Google Authenticator transfer QR codes, `transfer-1-of-N.png`…, to scan with a
+//! phone. `aegis` is Aegis's encrypted vault (its
 //! password from stdin's first line with `--password-stdin`, else asked twice on the
 //! terminal); `uris` is a plain `otpauth://` list with every secret readable, so it is only
 //! written after a warning and, on a terminal, a confirmation. The file is created 0600 and
@@ -13,6 +15,42 @@ use std::sync::Arc;
 use anyhow::{bail, Context};
 use twofold_desktop::authenticator::{vault_dir, Authenticator, ExportFormat, SystemClipboard};
 use zeroize::Zeroizing;
+
+/// `google-qr`: the transfer codes as PNGs in directory `out` (created 0700 if missing).
+pub fn run_transfer(out: &Path, force: bool) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if !out.exists() {
+        std::fs::DirBuilder::new()
+            .mode(0o700)
+            .create(out)
+            .with_context(|| format!("cannot create {}", out.display()))?;
+    }
+    let dir = vault_dir()?;
+    let mode = Authenticator::new(
+        &dir,
+        Arc::new(twofold_vault::KeyringStore::new()),
+        Arc::new(SystemClipboard::new()),
+    );
+    let codes = mode.transfer_codes().context("cannot export the vault")?;
+    let total = codes.images.len();
+    let names: Vec<_> =
+        (1..=total).map(|i| out.join(format!("transfer-{i}-of-{total}.png"))).collect();
+    if let Some(existing) = names.iter().find(|n| n.exists()).filter(|_| !force) {
+        bail!("{} exists: give --force to replace it", existing.display());
+    }
+    for (name, png) in names.iter().zip(&codes.images) {
+        write_private(name, png)?;
+        println!("{}", name.display());
+    }
+    for (account, reason) in &codes.skipped {
+        eprintln!("skipped {account}: {reason}");
+    }
+    eprintln!(
+        "{total} transfer code(s): in Google Authenticator choose Transfer accounts → Import \
+         accounts and scan them in order; they carry the secrets, so delete them afterwards"
+    );
+    Ok(())
+}
 
 pub fn run(
     format: ExportFormat,

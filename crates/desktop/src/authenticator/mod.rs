@@ -22,7 +22,7 @@ pub use camera::{CameraChoice, CameraEvent, CameraSink};
 pub use clipboard::{ClipboardAccess, SystemClipboard, CLEAR_AFTER};
 pub use data_dir::{vault_dir, VAULT_DIR_ENV};
 pub use error::AuthError;
-pub use export::ExportFormat;
+pub use export::{ExportFormat, TransferCodes};
 pub use list::CodeList;
 pub use manual::{FieldError, ManualEntry};
 pub use preview::{Candidate, Preview, Source};
