@@ -85,14 +85,21 @@ impl SessionError {
 impl Serialize for SessionError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let status = match self {
-            SessionError::Admin(AdminError::Server { status, .. }) => Some(*status),
-            _ => None,
+        // A refusal also carries the portal's error code and parameters, so the UI picks
+        // its own translated sentence instead of parsing the English message.
+        let empty = std::collections::BTreeMap::new();
+        let (status, code, params) = match self {
+            SessionError::Admin(AdminError::Server { status, code, params, .. }) => {
+                (Some(*status), Some(code.as_str()).filter(|c| !c.is_empty()), params)
+            }
+            _ => (None, None, &empty),
         };
-        let mut s = serializer.serialize_struct("SessionError", 3)?;
+        let mut s = serializer.serialize_struct("SessionError", 5)?;
         s.serialize_field("kind", self.kind())?;
         s.serialize_field("message", &self.to_string())?;
         s.serialize_field("status", &status)?;
+        s.serialize_field("code", &code)?;
+        s.serialize_field("params", params)?;
         s.end()
     }
 }

@@ -25,7 +25,7 @@ async fn status_of_a_fresh_portal_is_off_in_evaluation_with_empty_counts() {
     let status = client(&portal).status().await.expect("status");
     assert!(!status.two_factor_enabled);
     assert!(
-        matches!(status.license, LicenseStatus::Evaluation { seats_used: 0, .. }),
+        matches!(status.license.status, LicenseStatus::Evaluation { seats_used: 0, .. }),
         "{:?}",
         status.license
     );
@@ -96,9 +96,11 @@ async fn a_refused_change_carries_the_portals_message_and_changes_nothing() {
     let err =
         admin.add_principals(&[Principal::User("ghost".into())]).await.expect_err("unknown user");
     match err {
-        AdminError::Server { status, message } => {
+        AdminError::Server { status, code, params, message } => {
             assert_eq!(status, 404, "{message}");
             assert!(message.contains("ghost"), "{message}");
+            assert_eq!(code, "user_not_found", "{message}");
+            assert_eq!(params.get("user").map(String::as_str), Some("ghost"));
         }
         other => panic!("expected a server refusal, got {other:?}"),
     }

@@ -87,8 +87,10 @@ impl AdminClient {
             return Err(AdminError::Unauthorized { url: self.shown.clone() });
         }
         if !status.is_success() {
-            return Err(match server_message(&body) {
-                Some(message) => AdminError::Server { status: status.as_u16(), message },
+            return Err(match server_error(&body) {
+                Some(ServerError { code, params, message }) => {
+                    AdminError::Server { status: status.as_u16(), code, params, message }
+                }
                 // Every admin API answer, errors included, is JSON with an "error" field; an
                 // answer without one comes from something else (the pages port, a proxy).
                 None => AdminError::BadResponse {
@@ -248,11 +250,31 @@ impl AdminClient {
     }
 }
 
-/// The server's `{"error": "..."}` text (control characters dropped, length bounded).
-fn server_message(body: &[u8]) -> Option<String> {
-    serde_json::from_slice::<serde_json::Value>(body).ok().and_then(|v| {
-        v.get("error")
-            .and_then(|e| e.as_str())
-            .map(|m| m.chars().filter(|c| !c.is_control()).take(500).collect())
-    })
+/// The server's `{"error": {"code", "params", "message"}}`, each text bounded and without
+/// control characters (it is shown in the UI).
+struct ServerError {
+    code: String,
+    params: std::collections::BTreeMap<String, String>,
+    message: String,
+}
+
+fn server_error(body: &[u8]) -> Option<ServerError> {
+    let clean = |text: &str, max: usize| -> String {
+        text.chars().filter(|c| !c.is_control()).take(max).collect()
+    };
+    let value = serde_json::from_slice::<serde_json::Value>(body).ok()?;
+    let error = value.get("error")?;
+    let message = clean(error.get("message")?.as_str()?, 500);
+    let code = clean(error.get("code").and_then(|c| c.as_str()).unwrap_or(""), 64);
+    let params = error
+        .get("params")
+        .and_then(|p| p.as_object())
+        .map(|p| {
+            p.iter()
+                .take(16)
+                .filter_map(|(k, v)| Some((clean(k, 64), clean(v.as_str()?, 500))))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(ServerError { code, params, message })
 }

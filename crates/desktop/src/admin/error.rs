@@ -2,6 +2,7 @@
 //! each variant maps to one message and one remedy (check the address, paste the token
 //! again, fix the certificate, read the portal's answer).
 
+use std::collections::BTreeMap;
 use std::error::Error as StdError;
 
 #[derive(Debug, thiserror::Error)]
@@ -21,9 +22,10 @@ pub enum AdminError {
     /// The TLS handshake failed (unknown issuer, wrong name, expired, or not TLS at all).
     #[error("secure connection to {url} failed: {detail}")]
     Tls { url: String, detail: String },
-    /// The server refused the request and said why (its `{"error": …}` message).
+    /// The server refused the request and said why: its error `code` and `params` (for the
+    /// UI's own sentence) and `message` (English, for the details line and logs).
     #[error("the portal refused: {message} (HTTP {status})")]
-    Server { status: u16, message: String },
+    Server { status: u16, code: String, params: BTreeMap<String, String>, message: String },
     /// The answer was not what the admin API sends (wrong server, version mismatch).
     #[error("unexpected answer from {url}: {detail}")]
     BadResponse { url: String, detail: String },

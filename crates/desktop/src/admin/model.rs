@@ -1,6 +1,8 @@
 //! The admin API's answers as the desktop reads them. They are also what the UI receives
 //! (serialized again by Tauri), so field names follow the API's JSON. The license status
-//! and principals are the core's own types: one definition for server and client.
+//! and principals are the core's own types: one definition for server and client. The
+//! schema of the rest is docs/openapi.json; `tests/openapi_mirror.rs` proves these types
+//! read every shape it allows and write only shapes it allows.
 
 use serde::{Deserialize, Serialize};
 pub use twofold_core::{EnrollmentState, LicenseStatus, Principal};
@@ -9,8 +11,18 @@ pub use twofold_core::{EnrollmentState, LicenseStatus, Principal};
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     pub two_factor_enabled: bool,
-    pub license: LicenseStatus,
+    pub license: LicenseReport,
     pub counts: Counts,
+}
+
+/// The license status and whether the portal checks licenses against the development
+/// vendor key (then "valid" proves nothing; the UI may say so).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LicenseReport {
+    #[serde(flatten)]
+    pub status: LicenseStatus,
+    #[serde(default)]
+    pub development_key: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

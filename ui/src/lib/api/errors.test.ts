@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { losesConnection, refusalReason, toUiError } from "./errors";
+import { translate } from "../i18n";
+import { losesConnection, refusalText, toUiError } from "./errors";
 
 describe("toUiError", () => {
   it("keeps a serialized SessionError as it is", () => {
     const e = toUiError({ kind: "server", message: "the portal refused: seat limit (HTTP 403)", status: 403 });
-    expect(e).toEqual({ kind: "server", message: "the portal refused: seat limit (HTTP 403)", status: 403 });
+    expect(e).toEqual({ kind: "server", message: "the portal refused: seat limit (HTTP 403)", status: 403, code: null, params: {} });
   });
 
   it("turns anything else into an internal error with its text", () => {
@@ -23,13 +24,25 @@ describe("losesConnection", () => {
   });
 });
 
-describe("refusalReason", () => {
-  it("keeps only what the portal said, as a sentence", () => {
-    const e = { kind: "server" as const, message: "the portal refused: refused: 5 users would need 2FA, the license allows 3 (HTTP 403)", status: 403 };
-    expect(refusalReason(e)).toBe("5 users would need 2FA, the license allows 3.");
-    expect(refusalReason({ kind: "server", message: "the license file is not valid: the license signature does not match" })).toBe(
-      "The license file is not valid: the license signature does not match.",
-    );
-    expect(refusalReason({ kind: "server", message: "" })).toBe("");
+describe("refusalText", () => {
+  const en = (key: string, params?: Record<string, string | number>) => translate("en", key, params);
+  const fr = (key: string, params?: Record<string, string | number>) => translate("fr", key, params);
+
+  it("writes the sentence from the portal's code and params, in the UI's language, ignoring its English", () => {
+    const e = toUiError({ kind: "server", message: "whatever the portal says", status: 403, code: "seat_limit", params: { seats_after: "6", limit: "5" } });
+    expect(refusalText(e, en)).toBe("6 users would need 2FA, but the license allows 5.");
+    expect(refusalText(e, fr)).toBe("6 utilisateurs auraient besoin de la 2FA, mais la licence en autorise 5.");
+  });
+
+  it("falls back to the portal's message, as a sentence, for a code this build does not know", () => {
+    const e = toUiError({ kind: "server", message: "a newer portal's reason", status: 400, code: "from_the_future", params: {} });
+    expect(refusalText(e, en)).toBe("A newer portal's reason.");
+    expect(refusalText({ kind: "server", message: "" }, en)).toBe("");
+  });
+
+  it("keeps only string params", () => {
+    const e = toUiError({ kind: "server", message: "m", code: "user_not_found", params: { user: "bob", n: 3 } });
+    expect(e.params).toEqual({ user: "bob" });
+    expect(refusalText(e, en)).toBe("There is no user named “bob”.");
   });
 });

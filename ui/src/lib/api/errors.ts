@@ -2,6 +2,7 @@
 // SessionError; anything else is a bug shown as "internal"), and says which errors mean the
 // connection itself is gone (back to the Connection screen) rather than one action failing.
 
+import type { Params } from "../i18n";
 import type { ErrorKind, UiError } from "./types";
 
 const KINDS: readonly ErrorKind[] = [
@@ -11,12 +12,14 @@ const KINDS: readonly ErrorKind[] = [
 
 export function toUiError(thrown: unknown): UiError {
   if (thrown && typeof thrown === "object" && "kind" in thrown) {
-    const e = thrown as { kind: unknown; message?: unknown; status?: unknown };
+    const e = thrown as { kind: unknown; message?: unknown; status?: unknown; code?: unknown; params?: unknown };
     if (typeof e.kind === "string" && (KINDS as readonly string[]).includes(e.kind)) {
       return {
         kind: e.kind as ErrorKind,
         message: typeof e.message === "string" ? e.message : "",
         status: typeof e.status === "number" ? e.status : null,
+        code: typeof e.code === "string" ? e.code : null,
+        params: stringParams(e.params),
       };
     }
   }
@@ -39,11 +42,22 @@ export function errorHintKey(error: UiError): string {
   return `error.${error.kind}.hint`;
 }
 
-/** What the portal said when it refused an action, as a sentence: the Rust side wraps it as
- *  "the portal refused: REASON (HTTP 403)" (and some reasons start "refused:" again), which
- *  reads badly under a headline that already says so. */
-export function refusalReason(error: UiError): string {
-  const reason = error.message.replace(/^(the portal refused:\s*)?(refused:\s*)?/i, "").replace(/\s*\(HTTP \d+\)$/, "").trim();
+function stringParams(params: unknown): Record<string, string> {
+  if (!params || typeof params !== "object") return {};
+  return Object.fromEntries(Object.entries(params).filter((entry): entry is [string, string] => typeof entry[1] === "string"));
+}
+
+/** Why the portal refused an action, as a sentence in the UI's language: chosen by the
+ *  portal's error code (`refusal.CODE` in the catalogue, filled from its params), never by
+ *  parsing its English. A code this build does not know falls back to the portal's own
+ *  message, which is English. */
+export function refusalText(error: UiError, t: (key: string, params?: Params) => string): string {
+  if (error.code) {
+    const key = `refusal.${error.code}`;
+    const text = t(key, error.params ?? {});
+    if (text !== key) return text;
+  }
+  const reason = error.message.trim();
   if (!reason) return "";
   const sentence = reason[0].toUpperCase() + reason.slice(1);
   return /[.!?]$/.test(sentence) ? sentence : `${sentence}.`;

@@ -1,60 +1,26 @@
 // The Admin mode's data as the Rust side sends it (twofold-desktop's admin::model and
 // session types, serialized by Tauri). Tokens never appear here.
 
-export type PrincipalKind = "user" | "group";
+import type { components } from "./openapi.gen";
 
-export interface Principal {
-  kind: PrincipalKind;
-  name: string;
-}
-
-export type LicenseStatus =
-  | { status: "evaluation"; seats_used: number; seats: number }
-  | { status: "valid"; licensee: string; seats_used: number; seats: number; expires: number }
-  | { status: "expired"; licensee: string; seats_used: number; seats: number; expired: number }
-  | { status: "over_seats"; licensee: string; seats_used: number; seats: number; expires: number }
-  | { status: "invalid"; reason: string; seats_used: number; seats: number };
-
-export interface Status {
-  two_factor_enabled: boolean;
-  license: LicenseStatus;
-  counts: { users: number; groups: number; principals: number; users_needing_2fa: number };
-}
-
-export interface DirectoryEntry {
-  kind: PrincipalKind;
-  name: string;
-  members?: number | null;
-}
-
-export interface DirectoryPage {
-  total: number;
-  items: DirectoryEntry[];
-}
-
-export interface PrincipalEntry extends DirectoryEntry {
-  added: number;
-}
-
-export type EnrollmentState = "none" | "pending" | "active";
-
-export interface CoveredUser {
-  username: string;
-  state: EnrollmentState;
-  locked: boolean;
-  locked_until?: number | null;
-  failures: number;
-  last_sign_in?: number | null;
-}
-
-export interface AuditEntry {
-  id: number;
-  at: number;
-  actor: string;
-  action: string;
-  subject?: string | null;
-  detail?: string | null;
-}
+// The admin API's shapes are generated from docs/openapi.json (openapi.gen.ts, by
+// scripts/openapi.sh; `npm run check:api` fails when it is stale): one definition, the
+// portal's. The desktop passes them through unchanged, but for lists, which it unwraps
+// from their `{"items": [...]}` envelope.
+type Schemas = components["schemas"];
+export type PrincipalKind = Schemas["PrincipalKind"];
+export type Principal = Schemas["Principal"];
+export type LicenseStatus = Schemas["LicenseStatus"];
+export type LicenseReport = Schemas["LicenseReport"];
+export type Status = Schemas["Status"];
+export type DirectoryEntry = Schemas["DirectoryEntry"];
+export type DirectoryPage = Schemas["DirectoryPage"];
+export type PrincipalEntry = Schemas["PrincipalEntry"];
+export type EnrollmentState = Schemas["EnrollmentState"];
+export type CoveredUser = Schemas["CoveredUser"];
+export type AuditEntry = Schemas["AuditEntry"];
+/** What the portal's refusal was, for programs (`ErrorCode` in docs/openapi.json). */
+export type ErrorCode = Schemas["ErrorCode"];
 
 export interface ConnectionInfo {
   url: string;
@@ -77,9 +43,14 @@ export type ErrorKind =
   | "keyring"
   | "internal";
 
-/** A failure from the Rust side: `kind` picks the message, `message` is the detail line. */
+/** A failure from the Rust side: `kind` picks the message, `message` is the detail line.
+ *  A refusal by the portal (`kind: "server"`) also carries the portal's `code` and its
+ *  `params`, from which the UI writes its own sentence (`refusalText`). */
 export interface UiError {
   kind: ErrorKind;
   message: string;
   status?: number | null;
+  /** A code this build may not know yet: a newer portal can add codes. */
+  code?: ErrorCode | (string & {}) | null;
+  params?: Record<string, string>;
 }
