@@ -8,7 +8,7 @@ ADMIN_LISTEN ?= 127.0.0.1:8081
 # End-to-end tests fail (instead of skipping) when a tool they need is missing.
 export TWOFOLD_E2E_REQUIRE_TOOLS := 1
 
-.PHONY: deps tools build run test bench lint reliability
+.PHONY: deps tools build run test bench lint reliability schemathesis
 
 deps:
 	@scripts/install-deps.sh
@@ -28,12 +28,19 @@ run: build
 test: tools build lint
 	npm --prefix ui test
 	$(CARGO) test --workspace --no-fail-fast
+	$(MAKE) schemathesis
+
+# schemathesis (PyPI, pinned, in .venv-schemathesis) against a live portal's admin API with
+# docs/openapi.json, bounded to about a minute: no 5xx, every answer as the document says.
+schemathesis: build
+	scripts/schemathesis.sh
 
 # Formatting, lints and the UI's type check: part of `make test`, so a warning does not land.
 lint: deps
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui run check
+	npm --prefix ui run check:api
 
 bench: deps
 	$(CARGO) bench -p twofold-core --bench verify
