@@ -3,8 +3,8 @@
 //! work lives in its own module.
 //!
 //! Exit status: 0 on success, 1 when the work failed (the reason on stderr), 2 for a usage
-//! error (clap's) or a subcommand whose engine is not in this build yet, so scripts cannot
-//! mistake it for success.
+//! error (clap's), so scripts cannot mistake it for success. `loop-check` keeps the same
+//! meaning per step: 1 a step failed, 2 a usage or connection problem.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,6 +14,7 @@ use clap::{Parser, Subcommand};
 mod code;
 mod export;
 mod import;
+mod loop_check;
 mod scan;
 
 #[derive(Parser)]
@@ -72,17 +73,7 @@ pub enum Command {
         force: bool,
     },
     /// Drive the whole enroll-and-sign-in loop against a portal and report each step.
-    LoopCheck {
-        /// The portal's base URL (pages).
-        #[arg(long, value_name = "URL")]
-        portal: String,
-        /// The admin API's base URL.
-        #[arg(long, value_name = "URL")]
-        admin_url: String,
-        /// File holding the admin token.
-        #[arg(long, value_name = "F")]
-        admin_token_file: PathBuf,
-    },
+    LoopCheck(loop_check::LoopCheckArgs),
 }
 
 /// The formats of `twofold export`.
@@ -113,10 +104,8 @@ pub fn run(command: Command) -> ExitCode {
             };
             ("export", outcome)
         }
-        Command::LoopCheck { .. } => {
-            eprintln!("twofold loop-check: not available in this build yet");
-            return ExitCode::from(2);
-        }
+        // Its own exit statuses: 1 a step failed, 2 a usage or connection problem.
+        Command::LoopCheck(args) => return loop_check::run(args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
