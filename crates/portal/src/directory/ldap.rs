@@ -413,7 +413,17 @@ impl LdapDirectory {
             let id = stream.ldap_handle().last_id();
             let _ = stream.ldap_handle().abandon(id).await;
         } else {
-            let _ = stream.finish().await;
+            let done = stream.finish().await;
+            // sizeLimitExceeded (4): the server stopped the paged search at its total limit
+            // (slapd's size.prtotal defaults to the size limit, 500). Say so: the picker would
+            // otherwise silently miss entries.
+            if done.rc == 4 {
+                tracing::warn!(
+                    shown = out.len(),
+                    "the directory ended a paged search at its size limit; allow the service \
+                     account more (OpenLDAP: limits dn.exact=\"BIND_DN\" size.prtotal=unlimited)"
+                );
+            }
         }
         Ok((out, more))
     }

@@ -12,7 +12,9 @@
 //! through on a guess ([`DirectoryError::Unavailable`]; the pages show "directory
 //! unavailable", the RDP gate refuses).
 //!
-//! Leaves out principals by stable id and the admin picker's search (issue 11, later steps).
+//! [`search_page`] and [`adopt_principals`] are what the admin API's picker and "add
+//! principals" call for a configured directory. Leaves out principals stored by stable id
+//! (they are still stored by name).
 
 pub mod builtin;
 pub mod cache;
@@ -256,6 +258,90 @@ pub fn still_present(state: &AppState, user: &str) -> Result<bool, DirectoryErro
         Some(configured) => Ok(look_up(state, configured, user)?.is_some()),
         None => Ok(state.store.user(user)?.is_some()),
     }
+}
+
+/// The admin picker's page from the configured directory, in the store's shape (the admin
+/// API's `DirectoryPage`). For LDAP, `total` is what is known without reading the whole
+/// directory: the entries up to this page, plus one when a further page exists.
+pub async fn search_page(
+    state: &AppState,
+    query: &str,
+    offset: u32,
+    limit: u32,
+) -> Result<twofold_store::DirectoryPage, DirectoryError> {
+    let Some(configured) = &state.settings.directory else {
+        let (store, query) = (state.store.clone(), query.to_string());
+        return match tokio::task::spawn_blocking(move || {
+            store.search_directory(&query, offset, limit)
+        })
+        .await
+        {
+            Ok(page) => Ok(page?),
+            Err(_) => Err(DirectoryError::Panicked),
+        };
+    };
+    let page = configured.directory.search(query, offset, limit).await?;
+    let shown = offset.saturating_add(page.items.len() as u32);
+    Ok(twofold_store::DirectoryPage {
+        total: shown.saturating_add(page.more as u32),
+        items: page
+            .items
+            .into_iter()
+            .map(|e| twofold_store::DirectoryEntry {
+                kind: match e.kind {
+                    EntryKind::User => "user",
+                    EntryKind::Group => "group",
+                },
+                name: e.name,
+                members: None,
+            })
+            .collect(),
+    })
+}
+
+/// Before principals are added: each one the configured directory has but the store does not
+/// gets its row (a group, or a user with [`DIRECTORY_PASSWORD_MARK`]), so an admin can enable
+/// a directory group nobody has signed in from yet. Names the directory does not have are left
+/// alone (adding them fails as "not found", as for the built-in directory). Returns how many
+/// rows were made.
+pub async fn adopt_principals(
+    state: &AppState,
+    principals: &[Principal],
+) -> Result<usize, DirectoryError> {
+    let Some(configured) = &state.settings.directory else { return Ok(0) };
+    let mut made = 0;
+    for principal in principals {
+        let name = principal.name().to_string();
+        let known = match principal {
+            Principal::User(_) => configured.directory.find_user(&name).await?.map(|u| u.name),
+            Principal::Group(_) => {
+                let page = configured.directory.search(&name, 0, 50).await?;
+                page.items
+                    .into_iter()
+                    .find(|e| e.kind == EntryKind::Group && e.name.eq_ignore_ascii_case(&name))
+                    .map(|e| e.name)
+            }
+        };
+        let Some(known) = known else { continue };
+        let (store, is_group, now) =
+            (state.store.clone(), matches!(principal, Principal::Group(_)), state.now_i64());
+        let added = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
+            let result = if is_group {
+                store.add_group(&known, "directory", now)
+            } else {
+                store.add_user(&known, DIRECTORY_PASSWORD_MARK, "directory", now)
+            };
+            match result {
+                Ok(()) => Ok(true),
+                Err(StoreError::AlreadyExists { .. }) => Ok(false),
+                Err(e) => Err(e),
+            }
+        })
+        .await
+        .map_err(|_| DirectoryError::Panicked)??;
+        made += added as usize;
+    }
+    Ok(made)
 }
 
 /// Whether `error` (or what caused it) is the directory being unavailable.

@@ -154,6 +154,7 @@ impl Slapd {
              rootdn \"{ROOT_DN}\"\n\
              rootpw {ROOT_PW}\n\
              directory {dir}/db\n\
+             limits dn.exact=\"{SERVICE_DN}\" size.prtotal=unlimited\n\
              access to attrs=userPassword by self read by anonymous auth by * none\n\
              access to * by users read by * none\n",
             dir = dir.path().display()
