@@ -11,15 +11,11 @@
 //! can keep, i.e. its strict URI parses back to the same account (the CLI prints imported
 //! accounts as URIs, and the desktop re-reads URIs it wrote).
 //!
-//! Known open findings (fuzz/README.md) are skipped so a run can find anything else: F1 (a
-//! name with a colon and no issuer changes on the URI round trip) and F2 (importers return
-//! accounts with an empty name, which have no valid URI and which the vault refuses). Set
-//! `TWOFOLD_FUZZ_STRICT=1` to check them anyway. F3 (key derivation cost taken from the file)
-//! shows up as out-of-memory or timeout reports; it is not skipped.
+//! F1 (a name with a colon and no issuer) and F2 (accounts with an empty name) are fixed
+//! (fuzz/README.md) and checked like everything else; their regression tests run in
+//! crates/core/tests/fuzz_regressions.rs.
 
 #![no_main]
-
-use std::sync::LazyLock;
 
 use libfuzzer_sys::fuzz_target;
 use twofold_core::import::{self, ImportError, ImportReport};
@@ -27,14 +23,6 @@ use twofold_core::OtpAuth;
 
 /// The password of the encrypted seed files (Aegis's test vectors use it for every format).
 const PASSWORD: &str = "test";
-
-static STRICT: LazyLock<bool> = LazyLock::new(|| std::env::var_os("TWOFOLD_FUZZ_STRICT").is_some());
-
-fn known_open_finding(auth: &OtpAuth) -> bool {
-    let f1 = auth.issuer.is_none() && auth.account.contains(':');
-    let f2 = auth.account.trim().is_empty();
-    f1 || f2
-}
 
 fuzz_target!(|data: &[u8]| {
     check(import::detect_and_import(data, Some(PASSWORD)));
@@ -56,9 +44,6 @@ fuzz_target!(|data: &[u8]| {
 fn check(result: Result<ImportReport, ImportError>) {
     let Ok(report) = result else { return };
     for account in &report.accounts {
-        if known_open_finding(account) && !*STRICT {
-            continue;
-        }
         let uri = account.to_uri();
         match OtpAuth::parse(&uri) {
             Ok(again) => assert_eq!(

@@ -7,23 +7,13 @@
 //! something other than what the user scanned. Parsed accounts must also produce a code (or
 //! an error) without panicking, whatever period, counter or digits the URI carried.
 //!
-//! Known open finding F1 (fuzz/README.md) is skipped so a run can find anything else: an
-//! account name holding a colon, without an issuer, does not survive the round trip. Set
-//! `TWOFOLD_FUZZ_STRICT=1` to check it anyway (e.g. once it is fixed, before removing the skip).
+//! F1 (an account name holding a colon, without an issuer) is fixed (fuzz/README.md) and
+//! checked like every other input.
 
 #![no_main]
 
-use std::sync::LazyLock;
-
 use libfuzzer_sys::fuzz_target;
 use twofold_core::OtpAuth;
-
-static STRICT: LazyLock<bool> = LazyLock::new(|| std::env::var_os("TWOFOLD_FUZZ_STRICT").is_some());
-
-/// F1: `to_uri` writes such a name as `a%3Ab`, which `parse` splits into issuer and account.
-fn known_f1(auth: &OtpAuth) -> bool {
-    auth.issuer.is_none() && auth.account.contains(':')
-}
 
 fuzz_target!(|data: &[u8]| {
     // The parser takes `&str`; callers get text from QR decoders and files already as UTF-8.
@@ -32,9 +22,6 @@ fuzz_target!(|data: &[u8]| {
     // A fixed instant: codes must come out of any parsed parameters without a panic.
     let _ = auth.code_at(1_700_000_000);
     let _ = auth.display_name();
-    if known_f1(&auth) && !*STRICT {
-        return;
-    }
 
     let uri = auth.to_uri();
     let again = match OtpAuth::parse(&uri) {

@@ -41,7 +41,6 @@ fn f1_a_colon_in_an_account_without_issuer_survives_the_round_trip() {
 }
 
 #[test]
-#[ignore = "F2 open: importers return accounts with an empty name"]
 fn f2_an_entry_without_a_name_is_not_imported_as_a_nameless_account() {
     for name in ["f2-bitwarden-unnamed-item", "f2-aegis-unnamed-entry"] {
         let report = detect_and_import(&input("importers", name), Some(PASSWORD)).unwrap();

@@ -255,6 +255,19 @@ impl RawEntry {
 
     pub(crate) fn build(self) -> Result<OtpAuth, String> {
         let secret = self.secret?;
+        // An entry without an account name (Bitwarden items with neither name nor username,
+        // Aegis entries with `"name": ""`) is named after its issuer, as the exporting app
+        // listed it; with neither it cannot be told apart from any other entry, has no valid
+        // URI and the vault refuses it, so it is skipped (fuzz finding F2).
+        let issuer = self.issuer;
+        let account = if self.account.trim().is_empty() {
+            match issuer.as_deref().map(str::trim).filter(|i| !i.is_empty()) {
+                Some(name) => name.to_string(),
+                None => return Err("the entry has no name (neither account nor issuer)".into()),
+            }
+        } else {
+            self.account
+        };
         let algorithm = match self.algorithm.as_deref().map(str::trim) {
             None | Some("") => Algorithm::Sha1,
             Some(name) => name.parse().map_err(|_| format!("unsupported algorithm {name:?}"))?,
@@ -279,7 +292,7 @@ impl RawEntry {
                 (kind, digits)
             }
         };
-        Ok(OtpAuth { issuer: self.issuer, account: self.account, secret, algorithm, digits, kind })
+        Ok(OtpAuth { issuer, account, secret, algorithm, digits, kind })
     }
 }
 
