@@ -83,6 +83,18 @@ async fn set_two_factor(
     current_status(state).await
 }
 
+/// The directory down is "try again" (503), like a busy database; anything else is the
+/// blocking-work error it is.
+fn directory_error(e: crate::directory::DirectoryError) -> ApiError {
+    match e {
+        crate::directory::DirectoryError::Unavailable(why) => {
+            tracing::warn!(reason = %why, "the directory could not answer the admin API");
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the directory is unavailable")
+        }
+        other => blocking::WorkError::from(other).into(),
+    }
+}
+
 /// Users and groups whose name contains `q`, one page at a time.
 #[utoipa::path(get, path = "/api/v1/directory", tag = TAG, params(DirectoryQuery),
     responses((status = 200, body = DirectoryPage)))]
@@ -99,8 +111,10 @@ async fn directory(
         ));
     }
     let limit = query.limit.clamp(1, 200);
-    let store = state.store.clone();
-    let page = blocking::run(move || store.search_directory(&query.q, query.offset, limit)).await?;
+    // The configured directory (LDAP, paged on the server) or the built-in one.
+    let page = crate::directory::search_page(&state, &query.q, query.offset, limit)
+        .await
+        .map_err(directory_error)?;
     Ok(Json(page.into()))
 }
 
@@ -124,6 +138,8 @@ async fn add_principals(
     headers: HeaderMap,
     ApiJson(body): ApiJson<PrincipalsBody>,
 ) -> ApiResult<PrincipalList> {
+    // Directory entries nobody signed in from yet get their store rows first.
+    crate::directory::adopt_principals(&state, &body.principals).await.map_err(directory_error)?;
     let (store, vendor, actor, now) =
         (state.store.clone(), state.vendor_key, actor(&headers), state.now());
     blocking::run(move || {
