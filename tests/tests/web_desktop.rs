@@ -207,6 +207,7 @@ async fn web_desktop() -> WebDesktop {
         ports: Some([ports[0], ports[1]]),
         args: vec!["--config".into(), config.into()],
         tls_ca: Some(ca.ca_pem.clone()),
+        ..PortalOptions::default()
     })
     .await;
     portal.cli(&["user", "add", "alice", "--password-stdin"], Some(ALICE_PW));
