@@ -497,6 +497,15 @@ fn judge(status: StatusCode, body: &[u8]) -> Verdict {
     let field = |name: &str| {
         json.as_ref().and_then(|j| j.get(name)).and_then(|v| v.as_str()).map(str::to_string)
     };
+    // The portal's errors are `{"error": {"code", "params", "message"}}`; a bare string is
+    // read too, so an older portal's refusal is still explained in the log.
+    let error_text = || {
+        json.as_ref()
+            .and_then(|j| j.get("error"))
+            .and_then(|e| e.get("message").and_then(|m| m.as_str()).or(e.as_str()))
+            .unwrap_or_default()
+            .to_string()
+    };
     match status {
         StatusCode::OK => {
             let allowed = json.as_ref().and_then(|j| j.get("allowed")).and_then(|v| v.as_bool());
@@ -508,11 +517,11 @@ fn judge(status: StatusCode, body: &[u8]) -> Verdict {
             }
         }
         StatusCode::UNAUTHORIZED | StatusCode::NOT_FOUND | StatusCode::BAD_REQUEST => {
-            let error = field("error").unwrap_or_default();
+            let error = error_text();
             Verdict::Misconfigured(format!("the portal answered {status}: {error}"))
         }
         other => {
-            let error = field("error").unwrap_or_default();
+            let error = error_text();
             Verdict::NoAnswer(format!("the portal answered {other}: {error}"))
         }
     }
@@ -579,6 +588,11 @@ mod tests {
         assert!(matches!(
             judge(StatusCode::UNAUTHORIZED, br#"{"error":"x"}"#),
             Verdict::Misconfigured(_)
+        ));
+        let coded = br#"{"error":{"code":"bad_gateway_token","params":{},"message":"the gateway token is not valid"}}"#;
+        assert!(matches!(
+            judge(StatusCode::UNAUTHORIZED, coded),
+            Verdict::Misconfigured(m) if m.ends_with("the gateway token is not valid")
         ));
         assert!(matches!(judge(StatusCode::SERVICE_UNAVAILABLE, b""), Verdict::NoAnswer(_)));
         assert!(matches!(judge(StatusCode::BAD_GATEWAY, b""), Verdict::NoAnswer(_)));
