@@ -4,7 +4,7 @@
 # Usage: scripts/run-app.sh DATA_DIR ADMIN_LISTEN   (run it in the background before `serve`)
 set -euo pipefail
 data="$(cd "$1" && pwd)"; admin_listen="$2"
-app=target/debug/twofold
+app="${CARGO_TARGET_DIR:-target}/debug/twofold"
 if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   echo "no display: not opening the desktop app (run $app with TWOFOLD_DATA=$data on a desktop)"
   exit 0

@@ -3,7 +3,7 @@
 # (The desktop app joins here once it exists.)
 set -euo pipefail
 data="$1"; listen="$2"; admin_listen="$3"
-bin=target/debug/twofold-portal
+bin="${CARGO_TARGET_DIR:-target}/debug/twofold-portal"
 mkdir -p "$(dirname "$data")"
 "$bin" demo --data "$data"
 echo

@@ -17,7 +17,7 @@ if [ "$("$VENV/bin/schemathesis" --version 2>/dev/null | grep -o '[0-9][0-9.]*' 
   "$VENV/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$VERSION"
 fi
 
-bin=target/debug/twofold-portal
+bin="${CARGO_TARGET_DIR:-target}/debug/twofold-portal"
 [ -x "$bin" ] || cargo build -p twofold-portal --bin twofold-portal
 
 data="$(mktemp -d)"
