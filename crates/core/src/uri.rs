@@ -315,11 +315,11 @@ fn split_label(raw: &str) -> Result<(Option<String>, String), UriError> {
     match split {
         Some((at, len)) => {
             // `at` comes from an ASCII match, so both slices fall on char boundaries.
-            let issuer = decode_component(&raw[..at])?;
-            let account = decode_component(&raw[at + len..])?;
+            let issuer = decode_label(&raw[..at])?;
+            let account = decode_label(&raw[at + len..])?;
             Ok((Some(issuer), account))
         }
-        None => Ok((None, decode_component(raw)?)),
+        None => Ok((None, decode_label(raw)?)),
     }
 }
 
@@ -327,7 +327,13 @@ fn encode(text: &str) -> String {
     utf8_percent_encode(text, STRICT).to_string()
 }
 
-/// Percent-decodes one URI component, reading `+` as a space. Many generators form-encode
+/// Percent-decodes the label (the URI's path), where `+` is a literal plus (RFC 3986): a
+/// plus-addressed account such as `carol+2fa@example.net` keeps its plus.
+fn decode_label(raw: &str) -> Result<String, UriError> {
+    percent_decode_str(raw).decode_utf8().map(|s| s.into_owned()).map_err(|_| UriError::BadEncoding)
+}
+
+/// Percent-decodes one query value, reading `+` as a space. Many generators form-encode
 /// (Java's `URLEncoder`, PHP's `urlencode`), while careful ones encode a literal plus as `%2B`,
 /// which this still decodes to `+`.
 fn decode_component(raw: &str) -> Result<String, UriError> {
@@ -342,6 +348,17 @@ fn decode_component(raw: &str) -> Result<String, UriError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plus_in_the_label_is_a_plus_and_in_a_query_value_a_space() {
+        let uri =
+            "otpauth://totp/Mail:carol+2fa@example.net?secret=JBSWY3DPEHPK3PXP&issuer=My+Mail";
+        let parsed = OtpAuth::parse(uri).unwrap();
+        assert_eq!(parsed.account, "carol+2fa@example.net");
+        assert_eq!(parsed.issuer.as_deref(), Some("My Mail"), "query values stay tolerant");
+        let encoded = "otpauth://totp/carol%2B2fa%40example.net?secret=JBSWY3DPEHPK3PXP";
+        assert_eq!(OtpAuth::parse(encoded).unwrap().account, "carol+2fa@example.net");
+    }
 
     #[test]
     fn an_account_with_a_colon_and_no_issuer_survives_a_round_trip() {
