@@ -217,7 +217,9 @@ impl OtpAuth {
                 },
             };
             if otp_type == Type::Steam {
-                OtpKind::Steam { period }
+                // Steam's servers always use 30 s, as other implementations assume: a period in
+                // the URI would only make codes Steam refuses.
+                OtpKind::Steam { period: DEFAULT_PERIOD }
             } else {
                 OtpKind::Totp { period }
             }
@@ -613,6 +615,9 @@ mod tests {
         let a =
             OtpAuth::parse(&format!("otpauth://steam/Steam:bob?secret={B32}&digits=6")).unwrap();
         assert_eq!(a.kind, OtpKind::Steam { period: 30 });
+        let odd =
+            OtpAuth::parse(&format!("otpauth://steam/Steam:bob?secret={B32}&period=60")).unwrap();
+        assert_eq!(odd.kind, OtpKind::Steam { period: 30 }, "Steam always uses 30 s");
         assert_eq!(a.digits, STEAM_DIGITS);
         let b = OtpAuth::parse(&format!("otpauth://totp/Steam:bob?secret={B32}&encoder=steam"))
             .unwrap();

@@ -277,7 +277,8 @@ impl RawEntry {
             return Err("the period is zero".into());
         }
         let (kind, digits) = match self.kind {
-            RawKind::Steam => (OtpKind::Steam { period }, STEAM_DIGITS),
+            // Steam's servers always use 30 s, whatever an exporter wrote.
+            RawKind::Steam => (OtpKind::Steam { period: 30 }, STEAM_DIGITS),
             RawKind::Totp | RawKind::Hotp => {
                 let digits = self.digits.unwrap_or(6);
                 let digits = u32::try_from(digits)
