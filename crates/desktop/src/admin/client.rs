@@ -69,6 +69,12 @@ impl AdminClient {
         &self.shown
     }
 
+    /// The token, for the loop check of the app's panel, which reuses the Admin connection
+    /// instead of asking again. Crate-only: nothing outside this crate ever reads it back.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
         // `path` is a fixed API path; only user-given values go through `query`/`json`.
         let url = self.base.join(path).unwrap_or_else(|_| self.base.clone());

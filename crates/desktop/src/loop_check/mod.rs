@@ -12,6 +12,7 @@
 
 pub mod clock;
 pub mod html;
+pub mod panel;
 pub mod report;
 mod steps;
 pub mod token;

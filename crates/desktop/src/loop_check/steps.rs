@@ -332,10 +332,15 @@ impl Run<'_> {
 
     // 2. A throwaway user with a random password, made a principal, needing 2FA.
     async fn throwaway_user(&self, p: &mut Progress) -> StepResult {
-        let mut rng = rand::thread_rng();
-        p.username = format!("loopcheck-{:08x}", rng.gen::<u32>());
-        p.password =
-            Zeroizing::new((&mut rng).sample_iter(Alphanumeric).take(24).map(char::from).collect());
+        {
+            // Dropped before the first await: ThreadRng is not Send, and the app's panel runs
+            // this future on Tauri's multi-threaded runtime.
+            let mut rng = rand::thread_rng();
+            p.username = format!("loopcheck-{:08x}", rng.gen::<u32>());
+            p.password = Zeroizing::new(
+                (&mut rng).sample_iter(Alphanumeric).take(24).map(char::from).collect(),
+            );
+        }
         // Written down first: an interruption during the request still gets it deleted.
         lock(&self.leftovers).user = Some(p.username.clone());
         self.admin
