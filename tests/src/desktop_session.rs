@@ -29,7 +29,7 @@ pub struct DesktopSession {
     /// The fresh `HOME`; XDG directories live under it.
     pub home: PathBuf,
     // Stopped in reverse order of start by Drop (fields drop in declaration order).
-    _keyring: ChildGuard,
+    keyring: std::sync::Mutex<ChildGuard>,
     _dbus: ChildGuard,
     _xvfb: ChildGuard,
     _dir: tempfile::TempDir,
@@ -38,6 +38,17 @@ pub struct DesktopSession {
 impl DesktopSession {
     /// Starts Xvfb (1920x1080x24), a session bus and an unlocked gnome-keyring.
     pub fn start() -> DesktopSession {
+        DesktopSession::start_with(true)
+    }
+
+    /// As [`DesktopSession::start`], on a session bus that starts no service by D-Bus
+    /// activation: a keyring daemon that is killed stays gone (on the standard bus the next
+    /// client's call would start a second, locked one), until [`DesktopSession::restart_keyring`].
+    pub fn start_without_activation() -> DesktopSession {
+        DesktopSession::start_with(false)
+    }
+
+    fn start_with(activation: bool) -> DesktopSession {
         let dir = tempfile::Builder::new().prefix("twofold-desktop-").tempdir().expect("temp dir");
         let home = dir.path().join("home");
         for sub in ["", ".config", ".local/share", ".cache", "runtime"] {
@@ -67,8 +78,15 @@ impl DesktopSession {
 
         let bus_out = dir.path().join("dbus.address");
         let mut dbus_cmd = Command::new("dbus-daemon");
+        if activation {
+            dbus_cmd.arg("--session");
+        } else {
+            let config = dir.path().join("session-bus.conf");
+            std::fs::write(&config, NO_ACTIVATION_BUS).expect("bus config");
+            dbus_cmd.arg(format!("--config-file={}", config.display()));
+        }
         dbus_cmd
-            .args(["--session", "--nofork", "--nopidfile", "--print-address=1"])
+            .args(["--nofork", "--nopidfile", "--print-address=1"])
             .env("HOME", &home)
             .stdin(Stdio::null())
             .stdout(File::create(&bus_out).expect("dbus out"))
@@ -76,23 +94,14 @@ impl DesktopSession {
         let mut dbus = ChildGuard::spawn("dbus-daemon", &mut dbus_cmd);
         let bus = wait_for_line(&bus_out, &mut dbus, "session bus address").trim().to_string();
 
-        let password = dir.path().join("keyring.password");
-        std::fs::write(&password, KEYRING_PASSWORD).expect("keyring password file");
-        let mut keyring_cmd = Command::new("gnome-keyring-daemon");
-        keyring_cmd
-            .args(["--foreground", "--unlock", "--components=secrets"])
-            .envs(base_env(&home, &display, &bus))
-            .stdin(File::open(&password).expect("password"))
-            .stdout(File::create(dir.path().join("keyring.out")).expect("keyring out"))
-            .stderr(File::create(dir.path().join("keyring.log")).expect("keyring log"));
-        let mut keyring = ChildGuard::spawn("gnome-keyring-daemon", &mut keyring_cmd);
-
-        wait_for_secret_service(&base_env(&home, &display, &bus), &mut keyring);
+        std::fs::write(dir.path().join("keyring.password"), KEYRING_PASSWORD)
+            .expect("keyring password file");
+        let keyring = start_keyring(dir.path(), &base_env(&home, &display, &bus));
         DesktopSession {
             display,
             bus,
             home,
-            _keyring: keyring,
+            keyring: std::sync::Mutex::new(keyring),
             _dbus: dbus,
             _xvfb: xvfb,
             _dir: dir,
@@ -102,6 +111,31 @@ impl DesktopSession {
     /// The environment a program of this desktop runs with.
     pub fn env(&self) -> Vec<(String, String)> {
         base_env(&self.home, &self.display, &self.bus)
+    }
+
+    /// Sends `signal` (`STOP`, `CONT`, `KILL`…) to the keyring daemon, as a crash, a hang or
+    /// an administrator would.
+    pub fn signal_keyring(&self, signal: &str) {
+        let keyring = self.keyring.lock().unwrap_or_else(|p| p.into_inner());
+        let status = Command::new("kill")
+            .args([&format!("-{signal}"), &keyring.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(status.success(), "kill -{signal} of the keyring daemon failed");
+    }
+
+    /// Kills the keyring daemon (SIGKILL, no chance to clean up) and reaps it.
+    pub fn kill_keyring(&self) {
+        self.signal_keyring("KILL");
+        self.keyring.lock().unwrap_or_else(|p| p.into_inner()).stop();
+    }
+
+    /// Starts the keyring daemon again on the same keyring files, unlocked with the same
+    /// password, and waits until it serves the bus.
+    pub fn restart_keyring(&self) {
+        let mut keyring = self.keyring.lock().unwrap_or_else(|p| p.into_inner());
+        keyring.stop();
+        *keyring = start_keyring(self._dir.path(), &self.env());
     }
 
     /// `secret-tool search --all service SERVICE` in this session: what the keyring holds.
@@ -114,6 +148,39 @@ impl DesktopSession {
             .expect("run secret-tool");
         format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
     }
+}
+
+/// A session bus like the standard one but without service directories: nothing is started
+/// by D-Bus activation.
+const NO_ACTIVATION_BUS: &str = r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <keep_umask/>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#;
+
+/// gnome-keyring-daemon on the keyring files under the session's home, unlocked with
+/// `dir/keyring.password`; returns once it owns the Secret Service name.
+fn start_keyring(dir: &Path, env: &[(String, String)]) -> ChildGuard {
+    let password = dir.join("keyring.password");
+    let mut keyring_cmd = Command::new("gnome-keyring-daemon");
+    keyring_cmd
+        .args(["--foreground", "--unlock", "--components=secrets"])
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stdin(File::open(&password).expect("password"))
+        .stdout(File::create(dir.join("keyring.out")).expect("keyring out"))
+        .stderr(File::create(dir.join("keyring.log")).expect("keyring log"));
+    let mut keyring = ChildGuard::spawn("gnome-keyring-daemon", &mut keyring_cmd);
+    wait_for_secret_service(env, &mut keyring);
+    keyring
 }
 
 /// Waits until the keyring owns `org.freedesktop.secrets` on the bus, so that no client

@@ -12,6 +12,12 @@
 //! first use, not at construction, so the app can open and list accounts while the keyring is
 //! still down, and a later call retries.
 //!
+//! The keyring can also go away and come back while the app runs (the daemon crashes or is
+//! restarted). A connection holds an encryption session with the daemon it was made to, which
+//! a restarted daemon does not know, so the connection is dropped — and made again at the next
+//! call — whenever a call finds the keyring missing or refusing, and whenever
+//! [`SecretStore::health`] sees another process own the Secret Service name than last time.
+//!
 //! Leaves out macOS and Windows wiring: there the app passes its platform store to
 //! [`KeyringStore::with_store`]. Also leaves out unlocking: a locked keyring is reported, and
 //! the desktop's own prompt does the unlocking.
@@ -36,6 +42,9 @@ pub const SERVICE: &str = "twofold";
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 
 type Connector = dyn Fn() -> keyring_core::Result<Arc<CredentialStore>> + Send + Sync;
+/// Answers who serves the keyring now (an identity that changes when the service is restarted),
+/// without touching any secret; errors are already the user's.
+type Probe = dyn Fn() -> Result<String> + Send + Sync;
 
 /// The OS keyring as a [`SecretStore`].
 pub struct KeyringStore {
@@ -43,6 +52,9 @@ pub struct KeyringStore {
     timeout: Duration,
     connector: Arc<Connector>,
     store: Mutex<Option<Arc<CredentialStore>>>,
+    probe: Arc<Probe>,
+    /// The service's identity at the last successful health check.
+    served_by: Mutex<Option<String>>,
     stuck: StuckCalls,
 }
 
@@ -51,26 +63,55 @@ impl KeyringStore {
     /// call). Does not connect yet and never fails.
     #[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
     pub fn new() -> KeyringStore {
-        KeyringStore::with_connector(Arc::new(|| {
-            let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
-            Ok(store)
-        }))
+        let bus = Arc::new(secret_service_bus::Bus::default());
+        KeyringStore::with_parts(
+            Arc::new(|| {
+                let store: Arc<CredentialStore> = zbus_secret_service_keyring_store::Store::new()?;
+                Ok(store)
+            }),
+            Arc::new(move || bus.owner()),
+        )
     }
 
     /// A store the app built itself (for example the macOS Keychain or Windows Credential
-    /// Manager store from their keyring-core crates).
+    /// Manager store from their keyring-core crates). Its health check always passes: those
+    /// stores are part of the OS and do not go away.
     pub fn with_store(store: Arc<CredentialStore>) -> KeyringStore {
-        KeyringStore::with_connector(Arc::new(move || Ok(Arc::clone(&store))))
+        KeyringStore::with_parts(
+            Arc::new(move || Ok(Arc::clone(&store))),
+            Arc::new(|| Ok(String::new())),
+        )
     }
 
-    fn with_connector(connector: Arc<Connector>) -> KeyringStore {
+    fn with_parts(connector: Arc<Connector>, probe: Arc<Probe>) -> KeyringStore {
         KeyringStore {
             service: SERVICE.to_string(),
             timeout: DEFAULT_TIMEOUT,
             connector,
             store: Mutex::new(None),
+            probe,
+            served_by: Mutex::new(None),
             stuck: StuckCalls::default(),
         }
+    }
+
+    /// Drops the connection, so the next call connects again (to whatever serves the keyring
+    /// then). Calls already running keep theirs.
+    fn forget_connection(&self) {
+        *self.store.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
+    /// `result`, after dropping the connection if it shows the keyring gone or confused (a
+    /// restarted daemon refuses the old connection's session). Not after "locked" or a
+    /// timeout: the service is the same, and a stuck call still holds the connection.
+    fn checked<T>(&self, result: Result<T>) -> Result<T> {
+        if matches!(
+            result,
+            Err(VaultError::KeyringUnavailable { .. } | VaultError::KeyringRefused { .. })
+        ) {
+            self.forget_connection();
+        }
+        result
     }
 
     /// Replaces [`DEFAULT_TIMEOUT`] (tests use a short one).
@@ -143,6 +184,47 @@ impl Default for KeyringStore {
 
 impl SecretStore for KeyringStore {
     fn set(&self, id: &str, label: &str, secret: &Secret) -> Result<()> {
+        self.checked(self.set_now(id, label, secret))
+    }
+
+    fn get(&self, id: &str) -> Result<Option<Secret>> {
+        self.checked(self.get_now(id))
+    }
+
+    fn delete(&self, id: &str) -> Result<bool> {
+        self.checked(self.delete_now(id))
+    }
+
+    /// Asks the bus who owns the Secret Service name and that owner for a property (no secret,
+    /// no prompt, no D-Bus activation of a daemon), within the timeout. A new owner since the
+    /// last check means the keyring was restarted: the connection is made again.
+    fn health(&self) -> Result<()> {
+        if self.stuck.any() {
+            return Err(self.timed_out());
+        }
+        let probe = Arc::clone(&self.probe);
+        let outcome = run_bounded(self.timeout, &self.stuck, move || probe(), |_| {})
+            .map_err(|_| self.timed_out())?;
+        let mut served_by = self.served_by.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match outcome {
+            Ok(owner) => {
+                if served_by.as_deref() != Some(owner.as_str()) {
+                    self.forget_connection();
+                    *served_by = Some(owner);
+                }
+                Ok(())
+            }
+            Err(err) => {
+                *served_by = None;
+                self.forget_connection();
+                Err(err)
+            }
+        }
+    }
+}
+
+impl KeyringStore {
+    fn set_now(&self, id: &str, label: &str, secret: &Secret) -> Result<()> {
         let store = self.connected()?;
         let entry = self.entry(&store, id, label)?;
         let text = secret.to_base32();
@@ -159,7 +241,7 @@ impl SecretStore for KeyringStore {
         outcome.map_err(|err| classify(err, id))
     }
 
-    fn get(&self, id: &str) -> Result<Option<Secret>> {
+    fn get_now(&self, id: &str) -> Result<Option<Secret>> {
         let store = self.connected()?;
         let entry = self.entry(&store, id, id)?;
         let outcome =
@@ -174,7 +256,7 @@ impl SecretStore for KeyringStore {
         Secret::from_base32(text).map(Some).map_err(|_| corrupt())
     }
 
-    fn delete(&self, id: &str) -> Result<bool> {
+    fn delete_now(&self, id: &str) -> Result<bool> {
         let store = self.connected()?;
         let entry = self.entry(&store, id, id)?;
         // A delete that lands late needs no undo: the vault keeps the metadata after a timeout,
@@ -185,6 +267,79 @@ impl SecretStore for KeyringStore {
             Err(KeyringError::NoEntry) => Ok(false),
             Err(err) => Err(classify(err, id)),
         }
+    }
+}
+
+/// The session bus as the health check sees it: one connection of its own (made on first use,
+/// made again after a failure), never the store's.
+#[cfg(any(target_os = "linux", target_os = "freebsd", target_os = "openbsd"))]
+mod secret_service_bus {
+    use std::sync::Mutex;
+
+    use zbus::blocking::fdo::{DBusProxy, PropertiesProxy};
+    use zbus::names::{BusName, InterfaceName};
+
+    use super::{classify_platform_failure, unavailable};
+    use crate::error::Result;
+
+    const NAME: &str = "org.freedesktop.secrets";
+
+    #[derive(Default)]
+    pub(super) struct Bus {
+        connection: Mutex<Option<zbus::blocking::Connection>>,
+    }
+
+    impl Bus {
+        /// The unique bus name serving the keyring, after it answered a property read.
+        pub(super) fn owner(&self) -> Result<String> {
+            let mut slot = self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            let connection = match slot.as_ref() {
+                Some(c) => c.clone(),
+                None => {
+                    let c = zbus::blocking::Connection::session()
+                        .map_err(|e| unavailable(&format!("failed to connect: {e}")))?;
+                    *slot = Some(c.clone());
+                    c
+                }
+            };
+            drop(slot);
+            let result = ask(&connection);
+            if result.is_err() {
+                *self.connection.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+            }
+            result
+        }
+    }
+
+    fn ask(connection: &zbus::blocking::Connection) -> Result<String> {
+        let fail = |e: &dyn std::fmt::Display| classify_platform_failure(&e.to_string());
+        let name = BusName::try_from(NAME).map_err(|e| fail(&e))?;
+        // GetNameOwner, unlike a method call to the name, never starts a daemon by D-Bus
+        // activation: a check must not bring up a second, locked keyring.
+        let owner = match DBusProxy::new(connection).and_then(|p| Ok(p.get_name_owner(name)?)) {
+            Ok(owner) => owner.to_string(),
+            Err(zbus::Error::FDO(e)) if matches!(*e, zbus::fdo::Error::NameHasNoOwner(_)) => {
+                return Err(unavailable("no process owns org.freedesktop.secrets"));
+            }
+            Err(e) => return Err(fail(&e)),
+        };
+        // The owner itself must answer: a stopped daemon keeps its name but answers nothing
+        // (the caller's deadline turns that into a timeout).
+        let service =
+            InterfaceName::try_from("org.freedesktop.Secret.Service").map_err(|e| fail(&e))?;
+        PropertiesProxy::builder(connection)
+            .destination(owner.as_str())
+            .and_then(|b| b.path("/org/freedesktop/secrets"))
+            .and_then(|b| b.build())
+            .map_err(|e| fail(&e))?
+            .get(service, "Collections")
+            .map_err(|e| match e {
+                zbus::fdo::Error::ServiceUnknown(_) | zbus::fdo::Error::NameHasNoOwner(_) => {
+                    unavailable(&e.to_string())
+                }
+                other => fail(&other),
+            })?;
+        Ok(owner)
     }
 }
 
@@ -273,6 +428,61 @@ fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// A store over keyring-core's mock whose health probe answers what `served_by` holds,
+    /// counting how often it connects.
+    fn restartable() -> (KeyringStore, Arc<AtomicUsize>, Arc<Mutex<Result<String>>>) {
+        let connects = Arc::new(AtomicUsize::new(0));
+        let served_by: Arc<Mutex<Result<String>>> = Arc::new(Mutex::new(Ok(":1.7".into())));
+        let (c, s) = (Arc::clone(&connects), Arc::clone(&served_by));
+        let store = KeyringStore::with_parts(
+            Arc::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+                let store: Arc<CredentialStore> = keyring_core::mock::Store::new()?;
+                Ok(store)
+            }),
+            Arc::new(move || match &*s.lock().unwrap() {
+                Ok(owner) => Ok(owner.clone()),
+                Err(_) => Err(VaultError::KeyringUnavailable { hint: "gone".into() }),
+            }),
+        );
+        (store, connects, served_by)
+    }
+
+    #[test]
+    fn a_keyring_that_went_away_fails_the_health_check_and_a_restarted_one_is_reconnected() {
+        let (store, connects, served_by) = restartable();
+        store.health().unwrap();
+        // (The mock store refuses item labels, so the connection stands for a call.)
+        store.connected().unwrap();
+        store.health().unwrap();
+        assert_eq!(connects.load(Ordering::SeqCst), 1, "the same service: the same connection");
+
+        *served_by.lock().unwrap() = Err(VaultError::KeyringLocked);
+        assert!(matches!(store.health(), Err(VaultError::KeyringUnavailable { .. })));
+
+        // Back under another bus name: the old connection's session would be refused.
+        *served_by.lock().unwrap() = Ok(":1.42".into());
+        store.health().unwrap();
+        store.connected().unwrap();
+        assert_eq!(connects.load(Ordering::SeqCst), 2, "a new connection to the new service");
+    }
+
+    #[test]
+    fn a_call_that_finds_the_keyring_refusing_drops_the_connection_for_the_next_call() {
+        let (store, connects, _) = restartable();
+        store.connected().unwrap();
+        assert!(store
+            .checked::<()>(Err(VaultError::KeyringRefused { detail: "no session".into() }))
+            .is_err());
+        store.connected().unwrap();
+        assert_eq!(connects.load(Ordering::SeqCst), 2);
+        // Locked is the same service: keep the connection.
+        assert!(store.checked::<()>(Err(VaultError::KeyringLocked)).is_err());
+        store.connected().unwrap();
+        assert_eq!(connects.load(Ordering::SeqCst), 2);
+    }
 
     #[test]
     fn dismissed_prompt_is_reported_as_locked() {

@@ -25,6 +25,14 @@ pub trait SecretStore: Send + Sync {
     /// Removes the secret of `id`. `Ok(false)` if there was none (so a repeated delete after
     /// a partial failure succeeds).
     fn delete(&self, id: &str) -> Result<bool>;
+
+    /// Whether the store answers now, asked without reading or writing any secret and
+    /// without an unlock prompt: the code list calls it so that a keyring that went away
+    /// while the app runs is reported even though every code shown comes from the session
+    /// cache. Stores that cannot go away need not override it.
+    fn health(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Secrets in a map, for tests. [`MemoryStore::set_available`] simulates a keyring that goes
@@ -84,5 +92,9 @@ impl SecretStore for MemoryStore {
     fn delete(&self, id: &str) -> Result<bool> {
         self.check()?;
         Ok(self.lock().remove(id).is_some())
+    }
+
+    fn health(&self) -> Result<()> {
+        self.check()
     }
 }

@@ -149,11 +149,14 @@ impl Authenticator {
 
     /// The code list now. A keyring that is locked, missing or silent does not hide the
     /// accounts: they are listed without codes, with the keyring's explanation beside them.
+    /// Codes already read this session come from the vault's cache, so a keyring that goes
+    /// away while the app runs would go unnoticed until the next add fails; the store's
+    /// health check catches it, and the list then keeps its codes and carries the explanation.
     pub fn list(&self) -> Result<CodeList> {
         let at = self.now();
         let rows = self.with_vault(|v| v.list_with_codes(at));
         let (accounts, keyring_error) = match rows {
-            Ok(rows) => (rows, None),
+            Ok(rows) => (rows, self.inner.store.health().err().map(AuthError::from)),
             Err(e) if e.is_keyring() => {
                 (self.with_vault(|v| v.accounts()).map(|a| blank_rows(&a))?, Some(e))
             }
