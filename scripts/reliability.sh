@@ -69,4 +69,14 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 RELIABILITY_PORTAL_BIN=$bin "$target_dir"/release/examples/reliability "http://127.0.0.1:$port" \
   "http://127.0.0.1:$((port + 2))" "http://127.0.0.1:$((port + 1))" "$data" "$pid1" \
   "$tmp/portal1.log" "$tmp/portal2.log" "$clients" "$seconds"
+# HTTP request fuzzing of a running portal (crates/portal/tests/page_fuzz.rs), longer than the
+# make-test run: FUZZ_REQUESTS generated bad requests; the summary line goes into
+# docs/RELIABILITY.md, the whole output stays in target/reliability/page_fuzz.log.
+fuzz_requests=${FUZZ_REQUESTS:-20000}
+mkdir -p "$target_dir/reliability"
+echo "page fuzz: $fuzz_requests requests"
+TWOFOLD_FUZZ_REQUESTS=$fuzz_requests cargo test -q -p twofold-portal --test page_fuzz -- \
+  --nocapture >"$target_dir/reliability/page_fuzz.log" 2>&1 \
+  || { tail -40 "$target_dir/reliability/page_fuzz.log" >&2; exit 1; }
+grep '^page_fuzz:' "$target_dir/reliability/page_fuzz.log"
 echo "total: $(( $(date +%s) - started )) s (portal logs in $target_dir/reliability/)"

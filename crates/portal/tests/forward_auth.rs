@@ -125,6 +125,19 @@ async fn a_password_only_user_passes_with_the_password() {
     assert_eq!(reply.headers.get("remote-user").unwrap(), "carol");
 }
 
+/// Found by the request fuzzer (page_fuzz.rs): a name that is not ASCII got a 500 and an
+/// ERROR line, because header values were built from `&str`, which admits ASCII only.
+#[tokio::test]
+async fn a_user_whose_name_is_not_ascii_passes_named_in_utf8() {
+    let p = portal();
+    ops::add_user(p.store.as_ref(), "zoë.ünal", "zoe-pw", "test", START).unwrap();
+    let mut b = Browser::new();
+    b.sign_in(p.app(), "zoë.ünal", "zoe-pw").await;
+    let reply = subrequest(&p, &mut b).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers.get("remote-user").unwrap().as_bytes(), "zoë.ünal".as_bytes());
+}
+
 #[tokio::test]
 async fn signing_out_ends_the_access_at_the_next_subrequest() {
     let p = portal();
