@@ -37,6 +37,10 @@ const COMMANDS: &[&str] = &[
     "authenticator_cameras",
     "authenticator_camera_start",
     "authenticator_camera_stop",
+    "loop_check_state",
+    "loop_check_run",
+    "loop_check_copy_report",
+    "clock_check",
 ];
 
 fn main() {

@@ -12,7 +12,7 @@ use tauri::Manager;
 use twofold_desktop::connection::token_store::KeyringTokenStore;
 use twofold_desktop::AdminSession;
 
-use crate::commands::{admin, authenticator};
+use crate::commands::{admin, authenticator, loop_check};
 
 pub fn run() -> anyhow::Result<()> {
     // WebKitGTK's DMA-BUF renderer keeps ~70 MB of extra buffers (docs/BENCHMARKS.md) and shows
@@ -29,10 +29,18 @@ pub fn run() -> anyhow::Result<()> {
             // The same directory the CLI's `import` uses ($TWOFOLD_VAULT_DIR, else app_data_dir).
             let vault_dir = twofold_desktop::authenticator::vault_dir()
                 .or_else(|_| app.path().app_data_dir())?;
+            let clipboard = Arc::new(twofold_desktop::authenticator::SystemClipboard::new());
+            // The Loop check panel runs against the same vault and keyring, as the CLI does.
+            app.manage(twofold_desktop::loop_check::panel::LoopCheckPanel::new(
+                app.path().app_config_dir()?,
+                vault_dir.clone(),
+                Arc::new(twofold_vault::KeyringStore::new()),
+                clipboard.clone(),
+            ));
             app.manage(twofold_desktop::authenticator::Authenticator::new(
                 vault_dir,
                 Arc::new(twofold_vault::KeyringStore::new()),
-                Arc::new(twofold_desktop::authenticator::SystemClipboard::new()),
+                clipboard,
             ));
             let config = app
                 .config()
@@ -78,7 +86,12 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_cameras,
             authenticator::authenticator_camera_start,
             authenticator::authenticator_camera_stop,
+            loop_check::loop_check_state,
+            loop_check::loop_check_run,
+            loop_check::loop_check_copy_report,
+            loop_check::clock_check,
         ])
+        .on_window_event(loop_check::close_after_clean_up)
         .run(tauri::generate_context!())
         .context("running the Twofold window")
 }

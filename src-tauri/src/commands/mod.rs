@@ -3,3 +3,4 @@
 
 pub mod admin;
 pub mod authenticator;
+pub mod loop_check;
