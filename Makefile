@@ -8,7 +8,7 @@ ADMIN_LISTEN ?= 127.0.0.1:8081
 # End-to-end tests fail (instead of skipping) when a tool they need is missing.
 export TWOFOLD_E2E_REQUIRE_TOOLS := 1
 
-.PHONY: deps tools build run test bench lint reliability schemathesis
+.PHONY: deps tools build run test bench lint reliability schemathesis package
 
 deps:
 	@scripts/install-deps.sh
@@ -41,6 +41,14 @@ lint: deps
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	npm --prefix ui run check
 	npm --prefix ui run check:api
+
+# Debian packages of the portal and the desktop app (release build) in target/package/. The
+# vendor's public license key comes from TWOFOLD_VENDOR_PUBLIC_KEY; without it, a trial
+# package that trusts the development key. make test checks the packaging (lintian,
+# systemd-analyze, a loop check from the extracted packages) on the debug binaries:
+# tests/tests/packages.rs.
+package: deps
+	scripts/package.sh $(if $(TWOFOLD_VENDOR_PUBLIC_KEY),,--dev-vendor-key)
 
 bench: deps
 	$(CARGO) bench -p twofold-core --bench verify

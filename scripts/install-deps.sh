@@ -31,6 +31,9 @@ packages=(
   postgresql
   # the loop check's clock step against a portal whose clock is off (libfaketime on its process)
   faketime
+  # `make package` and its test: Debian packages built with dpkg-deb, checked by lintian, the
+  # desktop entry and AppStream metainfo validators, and man (lintian reads man pages with it)
+  dpkg-dev fakeroot lintian desktop-file-utils appstream man-db
 )
 
 missing=()

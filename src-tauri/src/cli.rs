@@ -74,6 +74,12 @@ pub enum Command {
     },
     /// Drive the whole enroll-and-sign-in loop against a portal and report each step.
     LoopCheck(loop_check::LoopCheckArgs),
+    /// Write the man pages and shell completions into DIR (the packages' build runs it).
+    #[command(hide = true)]
+    GenerateDocs {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
 }
 
 /// The formats of `twofold export`.
@@ -104,6 +110,7 @@ pub fn run(command: Command) -> ExitCode {
             };
             ("export", outcome)
         }
+        Command::GenerateDocs { out } => ("generate-docs", generate_docs(&out)),
         // Its own exit statuses: 1 a step failed, 2 a usage or connection problem.
         Command::LoopCheck(args) => return loop_check::run(args),
     };
@@ -114,4 +121,16 @@ pub fn run(command: Command) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn generate_docs(out: &std::path::Path) -> anyhow::Result<()> {
+    use clap::CommandFactory;
+    let written = twofold_docgen::write_docs(Cli::command(), out)?;
+    println!(
+        "{} man pages and {} completion files in {}",
+        written.man_pages.len(),
+        written.completions.len(),
+        out.display()
+    );
+    Ok(())
 }

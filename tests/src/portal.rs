@@ -83,6 +83,9 @@ pub struct PortalOptions {
     /// Extra environment of the portal process (libfaketime's variables for a portal whose
     /// clock is off).
     pub env: Vec<(String, String)>,
+    /// Another `twofold-portal` binary than the one built here (the one extracted from the
+    /// Debian package).
+    pub bin: Option<PathBuf>,
 }
 
 /// A running portal with its own data directory.
@@ -113,7 +116,7 @@ impl Portal {
     /// Like [`Portal::start`], with the listener ports, extra arguments and TLS trust of
     /// `options`.
     pub async fn start_with(options: PortalOptions) -> Portal {
-        let bin = portal_binary();
+        let bin = options.bin.clone().unwrap_or_else(portal_binary);
         let dir = tempfile::Builder::new().prefix("twofold-e2e-").tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("create data dir");

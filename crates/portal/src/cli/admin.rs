@@ -191,10 +191,11 @@ pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
         Command::Serve(_)
         | Command::Migrate(_)
         | Command::Demo
-        | Command::License(LicenseCommand::Issue(_)) => {
-            bail!("internal: command dispatched to the wrong handler")
-        }
-        Command::PamHook(_) | Command::CheckConfig { .. } | Command::Directory(_) => {
+        | Command::License(LicenseCommand::Issue(_))
+        | Command::PamHook(_)
+        | Command::CheckConfig { .. }
+        | Command::Directory(_)
+        | Command::GenerateDocs { .. } => {
             bail!("internal: command dispatched to the wrong handler")
         }
     }

@@ -72,6 +72,12 @@ pub enum Command {
     Directory(directory::DirectoryCommand),
     /// For PAM's pam_exec (expose_authtok): ask the portal's RDP gate; exit 0 only if allowed.
     PamHook(pam_hook::PamHookArgs),
+    /// Write the man pages and shell completions into DIR (the packages' build runs it).
+    #[command(hide = true)]
+    GenerateDocs {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
     /// Print the audit log, newest first.
     Audit {
         /// Only entries about this user.
@@ -181,6 +187,17 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
         Command::PamHook(args) => pam_hook::run(args),
         Command::Directory(command) => directory::run(command),
         Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),
+        Command::GenerateDocs { out } => {
+            use clap::CommandFactory;
+            let written = twofold_docgen::write_docs(Cli::command(), &out)?;
+            println!(
+                "{} man pages and {} completion files in {}",
+                written.man_pages.len(),
+                written.completions.len(),
+                out.display()
+            );
+            Ok(())
+        }
         other => admin::run(&open_store(data)?, other),
     }
 }
