@@ -134,7 +134,7 @@ async fn loop_check_fails_the_clock_step_when_the_portal_runs_two_minutes_ahead(
     }
     if !std::path::Path::new(FAKETIME_LIB).is_file() {
         assert!(
-            std::env::var_os("TWOFOLD_REQUIRE_TOOLS").is_none_or(|v| v.is_empty()),
+            std::env::var_os(twofold_e2e::tools::REQUIRE_TOOLS_ENV).is_none_or(|v| v.is_empty()),
             "{test}: {FAKETIME_LIB} missing (package faketime; run `make deps`)"
         );
         eprintln!("SKIPPED {test}: {FAKETIME_LIB} missing (package faketime)");
