@@ -55,10 +55,7 @@ async fn decide(state: AppState, visit: Visit, headers: HeaderMap, refusal: Refu
     blocking::respond(move || {
         let settings = &state.settings.forward_auth;
         let mut response = match check_signed_in(&state, &visit) {
-            // As UTF-8 bytes: names need not be ASCII (`from_str` admits ASCII only), and
-            // proxies pass header bytes through as they are. Names hold no control
-            // characters (the store refuses them), so this fails only on a bug.
-            Ok(signed_in) => match HeaderValue::from_bytes(signed_in.session.user.as_bytes()) {
+            Ok(signed_in) => match HeaderValue::from_str(&signed_in.session.user) {
                 Ok(user) => {
                     let mut ok = StatusCode::OK.into_response();
                     ok.headers_mut().insert(settings.user_header.clone(), user);

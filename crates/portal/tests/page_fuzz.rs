@@ -81,8 +81,8 @@ impl Rng {
     fn chance(&mut self, percent: usize) -> bool {
         self.below(100) < percent
     }
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len())]
     }
     fn bytes(&mut self, n: usize) -> Vec<u8> {
         (0..n).map(|_| self.next() as u8).collect()
@@ -220,13 +220,13 @@ fn username(r: &mut Rng) -> Vec<u8> {
         30..=41 => r.pick(NASTY).as_bytes().to_vec(),
         42..=51 => {
             // 10k characters: the form limit (16 KiB) lets some through and refuses others.
-            let unit = *r.pick(&["a", "é", "\u{202E}", "\u{0301}", "🙂", "\0", "\n", "%"]);
+            let unit = r.pick(&["a", "é", "\u{202E}", "\u{0301}", "🙂", "\0", "\n", "%"]);
             let prefix = if r.chance(50) { "alice" } else { "" };
             format!("{prefix}{}", unit.repeat(10_000)).into_bytes()
         }
         52..=66 => {
             let n = 1 + r.below(40);
-            (0..n).map(|_| *r.pick(EDGE_CHARS)).collect::<String>().into_bytes()
+            (0..n).map(|_| r.pick(EDGE_CHARS)).collect::<String>().into_bytes()
         }
         67..=81 => {
             let mut v = r.pick(BASE_NAMES).as_bytes().to_vec();
@@ -237,7 +237,10 @@ fn username(r: &mut Rng) -> Vec<u8> {
             }
             v
         }
-        82..=86 => r.bytes(1 + r.below(64)),
+        82..=86 => {
+            let n = 1 + r.below(64);
+            r.bytes(n)
+        }
         _ => r.pick(BASE_NAMES).as_bytes().to_vec(),
     };
     if protected(&out) {
@@ -319,7 +322,7 @@ fn form_value(r: &mut Rng, value: &[u8]) -> Vec<u8> {
 }
 
 /// A form body from `fields`, some of them dropped, duplicated, renamed or joined oddly.
-fn form_body(r: &mut Rng, fields: Vec<(&'static str, Vec<u8>)>) -> Vec<u8> {
+fn form_body(r: &mut Rng, fields: Fields) -> Vec<u8> {
     let mut pairs: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
     for (name, value) in fields {
         if r.chance(8) {
@@ -399,6 +402,9 @@ struct Case {
     /// Shut the sending side once written: for requests that are incomplete on purpose, so
     /// the server sees the end instead of waiting for more.
     close_write: bool,
+    /// Starts with the HTTP/2 preface: the server rightly answers in HTTP/2 frames, which
+    /// this HTTP/1 reader does not parse.
+    h2: bool,
 }
 
 /// The sessions the fuzzer borrows: a CSRF cookie with its token, and a session at each step.
@@ -590,7 +596,7 @@ fn content_type(r: &mut Rng, right: &str, wrong: &[&str]) -> (Option<Vec<u8>>, S
         0..=69 => (Some(right.as_bytes().to_vec()), String::new()),
         70..=79 => (None, " ct=missing".into()),
         _ => {
-            let ct = *r.pick(wrong);
+            let ct = r.pick(wrong);
             (Some(ct.as_bytes().to_vec()), format!(" ct={ct:?}"))
         }
     }
@@ -598,16 +604,17 @@ fn content_type(r: &mut Rng, right: &str, wrong: &[&str]) -> (Option<Vec<u8>>, S
 
 /// A body big enough to be refused (pages take 16 KiB, the admin API 256 KiB).
 fn oversize(r: &mut Rng, prefix: &[u8], admin: bool) -> Vec<u8> {
-    let size = if admin { 300 * 1024 } else { *r.pick(&[17 * 1024, 64 * 1024, 1024 * 1024]) };
+    let size = if admin { 300 * 1024 } else { r.pick(&[17 * 1024, 64 * 1024, 1024 * 1024]) };
     let mut v = prefix.to_vec();
     v.resize(size, b'a');
     v
 }
 
+/// A form's fields by name, in order.
+type Fields = Vec<(&'static str, Vec<u8>)>;
+
 fn page_form(r: &mut Rng, ctx: &Contexts) -> Case {
-    let (path, stage, fields): (&str, Option<&str>, Vec<(&'static str, Vec<u8>)>) = match r
-        .below(20)
-    {
+    let (path, stage, fields): (&str, Option<&str>, Fields) = match r.below(20) {
         0..=8 => (
             "/login",
             None,
@@ -663,6 +670,7 @@ fn page_form(r: &mut Rng, ctx: &Contexts) -> Case {
         // A refused oversize body may be cut off mid-write, its answer with it.
         must_answer: must && !oversized,
         close_write: close,
+        h2: false,
     }
 }
 
@@ -744,6 +752,7 @@ fn page_get(r: &mut Rng, ctx: &Contexts) -> Case {
         admin: false,
         must_answer: must && valid_target,
         close_write: close,
+        h2: false,
     }
 }
 
@@ -767,7 +776,7 @@ fn forward_auth(r: &mut Rng, ctx: &Contexts) -> Case {
         headers.push(h("Cookie", c));
     }
     for _ in 0..r.below(5) {
-        let name = *r.pick(FORWARD_HEADERS);
+        let name = r.pick(FORWARD_HEADERS);
         let value: Vec<u8> = match r.below(6) {
             0 => return_url(r),
             1 => b"http, https, \xff".to_vec(),
@@ -808,6 +817,7 @@ fn forward_auth(r: &mut Rng, ctx: &Contexts) -> Case {
         admin: false,
         must_answer: must && valid_values,
         close_write: close || !valid_values,
+        h2: false,
     }
 }
 
@@ -927,7 +937,7 @@ fn admin_json(r: &mut Rng, shape: &str) -> Vec<u8> {
         },
         60..=69 => v.extend_from_slice(&json_odd_value(r)),
         70..=74 => {
-            let depth = *r.pick(&[200, 5000, 50_000]);
+            let depth = r.pick(&[200, 5000, 50_000]);
             v.extend(std::iter::repeat_n(b'[', depth));
             v.extend(std::iter::repeat_n(b']', depth));
         }
@@ -1066,7 +1076,14 @@ fn admin_api(r: &mut Rng, tokens: &Tokens) -> Case {
             (bytes, must && !oversized, close)
         }
     };
-    Case { label, bytes, admin: true, must_answer: must && valid_target, close_write: close }
+    Case {
+        label,
+        bytes,
+        admin: true,
+        must_answer: must && valid_target,
+        close_write: close,
+        h2: false,
+    }
 }
 
 fn rdp_gate(r: &mut Rng, tokens: &Tokens) -> Case {
@@ -1099,6 +1116,7 @@ fn rdp_gate(r: &mut Rng, tokens: &Tokens) -> Case {
         admin: false,
         must_answer: must,
         close_write: close,
+        h2: false,
     }
 }
 
@@ -1135,6 +1153,7 @@ fn bad_method(r: &mut Rng, ctx: &Contexts) -> Case {
         admin: r.chance(20),
         must_answer: must && is_token && !connect,
         close_write: close || !is_token || connect,
+        h2: false,
     }
 }
 
@@ -1173,6 +1192,7 @@ fn huge_headers(r: &mut Rng) -> Case {
         admin: r.chance(20),
         must_answer: false,
         close_write: true,
+        h2: false,
     }
 }
 
@@ -1206,12 +1226,14 @@ fn raw(r: &mut Rng) -> Case {
         }
     };
     let (label, bytes) = pick(r);
+    let h2 = bytes.starts_with(b"PRI * HTTP/2.0");
     Case {
         label: format!("raw: {label}"),
         bytes,
         admin: r.chance(20),
         must_answer: false,
         close_write: true,
+        h2,
     }
 }
 
@@ -1564,6 +1586,8 @@ struct Tally {
     statuses: BTreeMap<u16, usize>,
     unanswered: usize,
     busy: usize,
+    /// Answers in HTTP/2 framing (to the prior-knowledge preface).
+    http2: usize,
     failures: Vec<String>,
 }
 
@@ -1625,6 +1649,7 @@ async fn generated_bad_requests_get_no_5xx_no_panic_and_leave_the_portal_working
                         return;
                     }
                     Outcome::Hung => t.failures.push(describe("hung")),
+                    Outcome::Closed(_) if case.h2 => t.http2 += 1,
                     Outcome::Closed(raw) => match parse_answer(&raw) {
                         Some(answer) => {
                             *t.statuses.entry(answer.status).or_default() += 1;
@@ -1754,10 +1779,12 @@ async fn generated_bad_requests_get_no_5xx_no_panic_and_leave_the_portal_working
     let t = tally.lock().unwrap();
     println!(
         "page_fuzz: {requests} requests (seed {seed:#x}, {WORKERS} at once) in {:.1} s: \
-         statuses {:?}; 503 busy {}; closed without an answer (allowed) {}; failures {}",
+         statuses {:?}; 503 busy {}; HTTP/2 answers {}; closed without an answer (allowed) {}; \
+         failures {}",
         fuzz_time.as_secs_f64(),
         t.statuses,
         t.busy,
+        t.http2,
         t.unanswered,
         t.failures.len()
     );
