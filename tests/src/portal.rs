@@ -88,6 +88,40 @@ pub struct PortalOptions {
     pub bin: Option<PathBuf>,
 }
 
+/// libfaketime's preload library (Debian package `faketime`).
+pub const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+
+/// Whether libfaketime is installed; under `TWOFOLD_E2E_REQUIRE_TOOLS` its absence fails the
+/// test instead of skipping it.
+pub fn faketime_present(test: &str) -> bool {
+    if Path::new(FAKETIME_LIB).is_file() {
+        return true;
+    }
+    assert!(
+        std::env::var_os(crate::tools::REQUIRE_TOOLS_ENV).is_none_or(|v| v.is_empty()),
+        "{test}: {FAKETIME_LIB} missing (package faketime; run `make deps`)"
+    );
+    eprintln!("SKIPPED {test}: {FAKETIME_LIB} missing (package faketime)");
+    false
+}
+
+impl PortalOptions {
+    /// A portal whose clock runs `secs` ahead of this machine's: libfaketime on the portal's
+    /// own process (the product has no clock switch). Without FAKETIME_DONT_FAKE_MONOTONIC
+    /// tokio's timers never fire (TESTING-NOTES).
+    pub fn clock_ahead(secs: i64) -> PortalOptions {
+        let env = [
+            ("LD_PRELOAD", FAKETIME_LIB.to_string()),
+            ("FAKETIME", format!("{secs:+}s")),
+            ("FAKETIME_DONT_FAKE_MONOTONIC", "1".to_string()),
+        ];
+        PortalOptions {
+            env: env.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            ..PortalOptions::default()
+        }
+    }
+}
+
 /// A running portal with its own data directory.
 pub struct Portal {
     /// `http://127.0.0.1:PORT` (`https://` under TLS) of the main listener (pages, RDP gate).

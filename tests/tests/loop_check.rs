@@ -10,10 +10,8 @@ use std::process::Output;
 use twofold_e2e::app::app_binary;
 use twofold_e2e::authenticator_tools::{keyring_item_count, stored_accounts, twofold_cli};
 use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
-use twofold_e2e::portal::PortalOptions;
+use twofold_e2e::portal::{faketime_present, PortalOptions};
 use twofold_e2e::{tools_present, Portal};
-
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 fn loop_check(portal: &Portal, session: &DesktopSession, vault: &std::path::Path) -> Output {
     let token = portal.data_dir().join("admin.token");
@@ -132,27 +130,11 @@ async fn loop_check_fails_the_clock_step_when_the_portal_runs_two_minutes_ahead(
     if !tools_present(test, SESSION_TOOLS) {
         return;
     }
-    if !std::path::Path::new(FAKETIME_LIB).is_file() {
-        assert!(
-            std::env::var_os(twofold_e2e::tools::REQUIRE_TOOLS_ENV).is_none_or(|v| v.is_empty()),
-            "{test}: {FAKETIME_LIB} missing (package faketime; run `make deps`)"
-        );
-        eprintln!("SKIPPED {test}: {FAKETIME_LIB} missing (package faketime)");
+    if !faketime_present(test) {
         return;
     }
     let _ = app_binary();
-    // The variables on the portal's own process (TESTING-NOTES): without
-    // FAKETIME_DONT_FAKE_MONOTONIC tokio's timers never fire.
-    let env = [
-        ("LD_PRELOAD", FAKETIME_LIB),
-        ("FAKETIME", "+120s"),
-        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
-    ];
-    let portal = Portal::start_with(PortalOptions {
-        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..PortalOptions::default()
-    })
-    .await;
+    let portal = Portal::start_with(PortalOptions::clock_ahead(120)).await;
     let before = portal_state(&portal);
     let session = DesktopSession::start();
     let vault = session.home.join("vault");

@@ -22,14 +22,11 @@ use std::time::{Duration, Instant};
 use twofold_e2e::app::{App, APP_TOOLS};
 use twofold_e2e::authenticator_tools::{clipboard_text, keyring_item_count, stored_accounts};
 use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
-use twofold_e2e::portal::PortalOptions;
-use twofold_e2e::tools::REQUIRE_TOOLS_ENV;
+use twofold_e2e::portal::{faketime_present, PortalOptions};
 use twofold_e2e::{tools_present, Portal};
 
 /// One app at a time: each brings up Xvfb and WebKit, and two cores are shared.
 static ONE_APP: Mutex<()> = Mutex::new(());
-
-const FAKETIME_LIB: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
 
 const STEPS: [&str; 11] = [
     "admin-api",
@@ -55,18 +52,6 @@ fn tools(test: &str) -> bool {
     all.extend_from_slice(APP_TOOLS);
     all.push("xclip");
     tools_present(test, &all)
-}
-
-fn faketime_present(test: &str) -> bool {
-    if std::path::Path::new(FAKETIME_LIB).is_file() {
-        return true;
-    }
-    assert!(
-        std::env::var_os(REQUIRE_TOOLS_ENV).is_none_or(|v| v.is_empty()),
-        "{test}: {FAKETIME_LIB} missing (package faketime; run `make deps`)"
-    );
-    eprintln!("SKIPPED {test}: {FAKETIME_LIB} missing (package faketime)");
-    false
 }
 
 /// Starts the app against `portal` (token found through `TWOFOLD_DATA`, as for a local
@@ -300,18 +285,7 @@ async fn a_portal_two_minutes_ahead_is_warned_about_in_admin_and_authenticator_m
         return;
     }
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
-    // The variables on the portal's own process (TESTING-NOTES): without
-    // FAKETIME_DONT_FAKE_MONOTONIC tokio's timers never fire.
-    let env = [
-        ("LD_PRELOAD", FAKETIME_LIB),
-        ("FAKETIME", "+120s"),
-        ("FAKETIME_DONT_FAKE_MONOTONIC", "1"),
-    ];
-    let portal = Portal::start_with(PortalOptions {
-        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        ..PortalOptions::default()
-    })
-    .await;
+    let portal = Portal::start_with(PortalOptions::clock_ahead(120)).await;
     let before = portal_state(&portal);
     let session = DesktopSession::start();
     let vault = session.home.join("vault");
