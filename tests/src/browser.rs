@@ -27,6 +27,9 @@ pub struct BrowserOptions {
     pub home: Option<PathBuf>,
     /// More Chromium flags.
     pub args: Vec<String>,
+    /// A visible window on the X display these variables name (`DISPLAY`, …; a
+    /// [`crate::desktop_session::DesktopSession`]'s), beside the app, instead of headless.
+    pub visible_in: Option<Vec<(String, String)>>,
 }
 
 /// A browser session and everything behind it. Call [`Browser::close`] at the end of a test;
@@ -41,7 +44,7 @@ pub struct Browser {
 
 impl Browser {
     /// Starts chromedriver and opens a headless Chromium window of 1280x900 with a fresh
-    /// profile.
+    /// profile (a visible one with [`BrowserOptions::visible_in`]).
     pub async fn start() -> Browser {
         Browser::start_with(BrowserOptions::default()).await
     }
@@ -61,26 +64,30 @@ impl Browser {
         if let Some(home) = &options.home {
             cmd.env("HOME", home);
         }
+        if let Some(env) = &options.visible_in {
+            cmd.envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+        }
         let mut driver = ChildGuard::spawn("chromedriver", &mut cmd);
         let url = format!("http://127.0.0.1:{port}");
         wait_for_driver(&url, &mut driver, &logs).await;
 
-        let args: Vec<String> = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-dev-shm-usage",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--window-size=1280,900",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .chain([format!("--user-data-dir={}", profile.display())])
-        .chain(options.args)
-        .collect();
+        let headless = options.visible_in.is_none().then_some("--headless=new");
+        let args: Vec<String> = headless
+            .into_iter()
+            .chain([
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-dev-shm-usage",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--window-size=1280,900",
+            ])
+            .map(|s| s.to_string())
+            .chain([format!("--user-data-dir={}", profile.display())])
+            .chain(options.args)
+            .collect();
         let caps = serde_json::json!({
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": CHROMIUM, "args": args },

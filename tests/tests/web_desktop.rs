@@ -31,7 +31,8 @@ fn tools(test: &str) -> bool {
 
 /// A Chromium whose certificate store trusts `ca` (and nothing was switched off).
 async fn browser_trusting(ca: &TestCa) -> Browser {
-    Browser::start_with(BrowserOptions { home: Some(ca.nss_home()), args: vec![] }).await
+    Browser::start_with(BrowserOptions { home: Some(ca.nss_home()), ..BrowserOptions::default() })
+        .await
 }
 
 /// The protocol the current page's document came over (`h2`, `http/1.1`).
