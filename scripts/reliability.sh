@@ -69,7 +69,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 RELIABILITY_PORTAL_BIN=$bin "$target_dir"/release/examples/reliability "http://127.0.0.1:$port" \
   "http://127.0.0.1:$((port + 2))" "http://127.0.0.1:$((port + 1))" "$data" "$pid1" \
   "$tmp/portal1.log" "$tmp/portal2.log" "$clients" "$seconds"
-# HTTP request fuzzing of a running portal (crates/portal/tests/page_fuzz.rs), longer than the
+# HTTP request fuzzing of a running portal (crates/portal/tests/page_fuzz/), longer than the
 # make-test run: FUZZ_REQUESTS generated bad requests; the summary line goes into
 # docs/RELIABILITY.md, the whole output stays in target/reliability/page_fuzz.log.
 fuzz_requests=${FUZZ_REQUESTS:-20000}
