@@ -70,6 +70,29 @@ http {
 }
 ";
 
+/// Starts nginx as root in `prefix` (a directory workers running as nobody can enter) with
+/// [`MAIN_CONF`] around `site_conf`, and waits until it listens on `listen`. Its logs stay in
+/// `prefix` (`error.log`, `access.log`).
+pub fn start_nginx(prefix: &Path, site_conf: &str, listen: SocketAddr) -> ChildGuard {
+    std::fs::write(prefix.join("twofold-desktop.conf"), site_conf).expect("write site");
+    let main = MAIN_CONF.replace("@PREFIX@", &prefix.display().to_string());
+    std::fs::write(prefix.join("nginx.conf"), main).expect("write nginx.conf");
+    std::fs::create_dir_all(prefix.join("temp")).expect("create temp dir");
+    let mut cmd = Command::new("nginx");
+    // -e: the error log nginx opens before it has read the config (else /var/log/nginx).
+    cmd.arg("-p")
+        .arg(prefix)
+        .arg("-c")
+        .arg(prefix.join("nginx.conf"))
+        .arg("-e")
+        .arg(prefix.join("error.log"))
+        .args(["-g", "daemon off;"]);
+    log_to(&mut cmd, &prefix.join("nginx.out.log"));
+    let mut nginx = ChildGuard::spawn("nginx", &mut cmd);
+    wait_for_port("nginx", listen, &mut nginx, &prefix.join("error.log"));
+    nginx
+}
+
 fn run(what: &str, cmd: &mut Command) -> Vec<u8> {
     let out = cmd.output().unwrap_or_else(|e| panic!("{what}: cannot run {cmd:?}: {e}"));
     assert!(
@@ -407,22 +430,7 @@ impl DesktopStack {
                 websockify: ws_addr,
             },
         );
-        std::fs::write(prefix.join("twofold-desktop.conf"), &site_conf).expect("write site");
-        let main = MAIN_CONF.replace("@PREFIX@", &prefix.display().to_string());
-        std::fs::write(prefix.join("nginx.conf"), main).expect("write nginx.conf");
-        std::fs::create_dir(prefix.join("temp")).expect("create temp dir");
-        let mut cmd = Command::new("nginx");
-        // -e: the error log nginx opens before it has read the config (else /var/log/nginx).
-        cmd.arg("-p")
-            .arg(&prefix)
-            .arg("-c")
-            .arg(prefix.join("nginx.conf"))
-            .arg("-e")
-            .arg(prefix.join("error.log"))
-            .args(["-g", "daemon off;"]);
-        log_to(&mut cmd, &prefix.join("nginx.out.log"));
-        let mut nginx = ChildGuard::spawn("nginx", &mut cmd);
-        wait_for_port("nginx", listen, &mut nginx, &prefix.join("error.log"));
+        let nginx = start_nginx(&prefix, &site_conf, listen);
 
         let origin = format!("https://{listen}");
         let desktop_url = format!("{origin}/vnc.html?autoconnect=true&resize=scale");

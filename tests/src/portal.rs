@@ -86,6 +86,9 @@ pub struct PortalOptions {
     /// Another `twofold-portal` binary than the one built here (the one extracted from the
     /// Debian package).
     pub bin: Option<PathBuf>,
+    /// A `secrets.key` copied into the fresh data directory before the start: servers that
+    /// share one store (PostgreSQL) need the same key.
+    pub key_file: Option<PathBuf>,
 }
 
 /// libfaketime's preload library (Debian package `faketime`).
@@ -154,6 +157,9 @@ impl Portal {
         let dir = tempfile::Builder::new().prefix("twofold-e2e-").tempdir().expect("temp dir");
         let data = dir.path().join("data");
         std::fs::create_dir(&data).expect("create data dir");
+        if let Some(key) = &options.key_file {
+            std::fs::copy(key, data.join("secrets.key")).expect("copy the key file");
+        }
         let logs = [dir.path().join("portal.stdout.log"), dir.path().join("portal.stderr.log")];
         let ports = match options.ports {
             Some(ports) => ports.to_vec(),
@@ -231,6 +237,11 @@ impl Portal {
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Stops the portal process now (the data directory stays until the value is dropped).
+    pub fn kill(&mut self) {
+        self.process.stop();
     }
 
     /// The data directory given to `--data`.

@@ -7,7 +7,8 @@
 //! - the database stopped: sign-in and the admin API answer 503, and both work again by
 //!   themselves once it is back.
 //!
-//! The nginx round-robin + browser variant of issue 12 is not here yet.
+//! The nginx round-robin + Chromium variant, with a server killed mid-sign-in, is
+//! `tests/tests/round_robin.rs`.
 
 #[path = "../../store/tests/common/pg.rs"]
 mod pg;
