@@ -122,3 +122,45 @@ pub(crate) fn base64(format: Format, what: &str, text: &str) -> Result<Vec<u8>, 
         .decode(cleaned.as_bytes())
         .map_err(|_| ImportError::malformed(format, format!("{what} is not base64")))
 }
+
+/// AES's block length, and the IV length of CBC.
+pub(crate) const BLOCK_LEN: usize = 16;
+
+/// Decrypts AES-256-CBC and removes PKCS#7 padding. `None` means the padding was not valid:
+/// with a wrong key that is what nearly always happens (the caller treats it like a failed
+/// GCM tag); a length that is not a whole number of blocks is reported as truncated.
+pub(crate) fn cbc_decrypt(
+    format: Format,
+    key: &[u8; 32],
+    iv: &[u8; BLOCK_LEN],
+    ciphertext: &[u8],
+) -> Result<Option<Zeroizing<Vec<u8>>>, ImportError> {
+    use aes_gcm::aes::cipher::{BlockDecrypt, KeyInit as _};
+    use aes_gcm::aes::Aes256;
+    if ciphertext.is_empty() || !ciphertext.len().is_multiple_of(BLOCK_LEN) {
+        return Err(ImportError::Truncated { format });
+    }
+    let cipher = Aes256::new(key.into());
+    let mut plain = Zeroizing::new(ciphertext.to_vec());
+    let mut previous = *iv;
+    for block in plain.chunks_exact_mut(BLOCK_LEN) {
+        let mut this = [0u8; BLOCK_LEN];
+        this.copy_from_slice(block);
+        cipher.decrypt_block(block.into());
+        for (byte, chained) in block.iter_mut().zip(previous) {
+            *byte ^= chained;
+        }
+        previous = this;
+    }
+    let pad = usize::from(*plain.last().unwrap_or(&0));
+    if pad == 0
+        || pad > BLOCK_LEN
+        || plain[plain.len() - pad..].iter().any(|&b| usize::from(b) != pad)
+    {
+        return Ok(None);
+    }
+    // Zeroizing<Vec> wipes the whole capacity on drop, the cut-off padding included.
+    let len = plain.len() - pad;
+    plain.truncate(len);
+    Ok(Some(plain))
+}

@@ -15,12 +15,14 @@
 
 pub mod aegis;
 pub mod andotp;
+pub mod authy;
 pub mod bitwarden;
 mod crypto;
 pub mod ente;
 pub mod freeotp_plus;
 pub mod google_migration;
 mod json;
+mod prefs;
 pub mod proton;
 pub mod stratum;
 pub mod twofas;
@@ -55,6 +57,8 @@ pub enum Format {
     Stratum,
     /// Proton Authenticator JSON export.
     Proton,
+    /// Authy's token store (Android preference XML), with plain or encrypted secrets.
+    Authy,
 }
 
 impl Format {
@@ -71,6 +75,7 @@ impl Format {
             Format::UriList => "otpauth URI list",
             Format::Stratum => "Stratum",
             Format::Proton => "Proton Authenticator",
+            Format::Authy => "Authy",
         }
     }
 }
@@ -179,6 +184,9 @@ pub fn detect_and_import(
             Err(ImportError::UnknownFormat)
         };
     }
+    if prefs::looks_like_prefs(text) {
+        return import_prefs(bytes, text, password);
+    }
     if bitwarden::looks_like_csv(text) {
         return bitwarden::import_csv(bytes);
     }
@@ -197,6 +205,19 @@ pub fn detect_and_import(
         return Err(ImportError::UnknownFormat);
     }
     andotp::import_encrypted(bytes, password)
+}
+
+/// Android preference XML: which app's it is, by the entry names each app always writes.
+fn import_prefs(
+    bytes: &[u8],
+    text: &str,
+    password: Option<&str>,
+) -> Result<ImportReport, ImportError> {
+    if authy::looks_like_authy(text) {
+        authy::import(bytes, password)
+    } else {
+        Err(ImportError::UnknownFormat)
+    }
 }
 
 /// The OTP type as exporters name it, before validation.
