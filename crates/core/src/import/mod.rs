@@ -16,15 +16,20 @@
 pub mod aegis;
 pub mod andotp;
 pub mod authy;
+pub mod battle_net;
 pub mod bitwarden;
 mod crypto;
+pub mod duo;
 pub mod ente;
+pub mod freeotp;
 pub mod freeotp_plus;
 pub mod google_migration;
 mod json;
 mod prefs;
 pub mod proton;
+pub mod steam;
 pub mod stratum;
+pub mod totp_authenticator;
 pub mod twofas;
 pub mod uri_list;
 
@@ -59,6 +64,16 @@ pub enum Format {
     Proton,
     /// Authy's token store (Android preference XML), with plain or encrypted secrets.
     Authy,
+    /// FreeOTP 1's token store `tokens.xml` (FreeOTP+ keeps the same file).
+    FreeOtp,
+    /// Duo Mobile's `accounts.json`.
+    Duo,
+    /// The Battle.net app's authenticator preferences (masked secret and serial).
+    BattleNet,
+    /// steamguard-cli / Steam Desktop Authenticator maFile(s).
+    Steam,
+    /// TOTP Authenticator: the encrypted backup, or the app's internal preference file.
+    TotpAuthenticator,
 }
 
 impl Format {
@@ -76,6 +91,11 @@ impl Format {
             Format::Stratum => "Stratum",
             Format::Proton => "Proton Authenticator",
             Format::Authy => "Authy",
+            Format::FreeOtp => "FreeOTP",
+            Format::Duo => "Duo Mobile",
+            Format::BattleNet => "Battle.net Authenticator",
+            Format::Steam => "Steam Guard (steamguard-cli)",
+            Format::TotpAuthenticator => "TOTP Authenticator",
         }
     }
 }
@@ -178,6 +198,10 @@ pub fn detect_and_import(
             bitwarden::import_json(bytes)
         } else if has("entries") && has("content") {
             proton::import(bytes)
+        } else if has("shared_secret") {
+            steam::import(bytes)
+        } else if has("otpGenerator") {
+            duo::import(bytes)
         } else if trimmed.starts_with('[') {
             andotp::import_json(bytes)
         } else {
@@ -200,6 +224,9 @@ pub fn detect_and_import(
     if text.trim().is_empty() {
         return Err(ImportError::UnknownFormat);
     }
+    if totp_authenticator::looks_like_backup(text) {
+        return totp_authenticator::import_backup(bytes, password);
+    }
     // Printable text that matched nothing above is not an andOTP ciphertext.
     if text.chars().all(|c| !c.is_control() || c.is_whitespace()) {
         return Err(ImportError::UnknownFormat);
@@ -215,6 +242,12 @@ fn import_prefs(
 ) -> Result<ImportReport, ImportError> {
     if authy::looks_like_authy(text) {
         authy::import(bytes, password)
+    } else if battle_net::looks_like_battle_net(text) {
+        battle_net::import(bytes)
+    } else if totp_authenticator::looks_like_internal(text) {
+        totp_authenticator::import_internal(bytes)
+    } else if freeotp::looks_like_freeotp(text) {
+        freeotp::import(bytes)
     } else {
         Err(ImportError::UnknownFormat)
     }
