@@ -2,9 +2,11 @@
 //! a password, for encrypted backups) to [`OtpAuth`] accounts, one submodule per format, and
 //! [`detect_and_import`], which sniffs the format first.
 //!
-//! Leaves out reading files, prompting for passwords and storing the result (the desktop app's
-//! job), app-internal databases (SQLite, Android preference XML), and formats not listed in
-//! [`Format`]. Secrets go straight into [`crate::Secret`]; decrypted plaintext is held in
+//! Some apps have no export, and their token store, taken from a rooted phone, is what the user
+//! has: those stores that are Android preference XML (Authy, FreeOTP 1 and FreeOTP+, Battle.net,
+//! TOTP Authenticator) are read through a small strict parser of that XML. Leaves out reading
+//! files, prompting for passwords and storing the result (the desktop app's job), app-internal
+//! SQLite databases, and formats not listed in [`Format`]. Secrets go straight into [`crate::Secret`]; decrypted plaintext is held in
 //! `Zeroizing` buffers. Strings serde_json builds while parsing are best effort: secrets are
 //! deserialized into `Zeroizing` where the format allows.
 //!
@@ -12,6 +14,26 @@
 //! that is not base32, 4 digits…) does not fail the file: it lands in [`ImportReport::skipped`]
 //! with a reason, so the user sees what was left behind. Only a file that cannot be read at all
 //! is an [`ImportError`].
+//!
+//! # Files not read, and why
+//!
+//! Files of the shared test corpus (`shared/corpus/imports/`) that no importer here reads:
+//!
+//! - `google_authenticator.sqlite`: Google Authenticator's app-internal SQLite database; needs
+//!   SQLite, which the pure core does not do (its export is the `otpauth-migration://` QR
+//!   codes, which are read).
+//! - `microsoft_authenticator.sqlite`: Microsoft Authenticator's app-internal SQLite database;
+//!   needs SQLite, which the pure core does not do.
+//! - `stratum_internal.db`: Stratum's app-internal SQLite database; needs SQLite, which the
+//!   pure core does not do (its JSON backup is read).
+//! - `authenticator_plus.zip`: a ZipCrypto-encrypted zip around a SQLCipher database; needs a
+//!   zip reader, ZipCrypto and SQLCipher, none of which the core has.
+//! - `stratum_encrypted.bin`, `stratum_encrypted_legacy.bin`: encrypted Stratum backups; not
+//!   implemented yet, recognised by their header and reported as unsupported.
+//! - `freeotp_v2_api23.xml`, `_api25`, `_api27`, `_api34`, `freeotp_v2_null_algo.xml`: FreeOTP 2's
+//!   token store, a Java-serialized `HashMap` whose token keys are AES-GCM-encrypted under a
+//!   master key wrapped with a PBKDF2 key of the password; not implemented yet, so
+//!   [`detect_and_import`] takes them, like any binary it does not know, for andOTP ciphertext.
 
 pub mod aegis;
 pub mod andotp;
@@ -168,10 +190,11 @@ impl ImportReport {
 /// backups; giving one for a plain file does no harm.
 ///
 /// Sniffing looks at markers each app always writes (Aegis's `header`/`db`, 2FAS's
-/// `schemaVersion`, Bitwarden's `items` or CSV header…), so a truncated file still reaches
-/// its own parser and gets [`ImportError::Truncated`] rather than `UnknownFormat`. Binary
-/// input without a known header is taken for an encrypted andOTP backup, the one format here
-/// without a signature.
+/// `schemaVersion`, Bitwarden's `items` or CSV header, the preference names of each app's
+/// token store…), so a truncated file still reaches its own parser and gets
+/// [`ImportError::Truncated`] rather than `UnknownFormat`. Text that is nothing but base64 of
+/// whole AES blocks is taken for a TOTP Authenticator backup. Binary input without a known
+/// header is taken for an encrypted andOTP backup, the one format here without a signature.
 pub fn detect_and_import(
     bytes: &[u8],
     password: Option<&str>,
