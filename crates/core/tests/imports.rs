@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use serde_json::Value;
 use twofold_core::import::{
     self, aegis, andotp, authy, battle_net, bitwarden, detect_and_import, duo, ente, freeotp,
-    freeotp_plus, google_migration, proton, steam, stratum, totp_authenticator, twofas, uri_list,
-    Format, ImportError, ImportReport,
+    freeotp_plus, freeotp_v2, google_migration, proton, steam, stratum, totp_authenticator, twofas,
+    uri_list, Format, ImportError, ImportReport,
 };
 use twofold_core::{OtpAuth, OtpKind};
 
@@ -71,6 +71,11 @@ const FIXTURES: &[(&str, Format, Importer)] = &[
         totp_authenticator::import_internal(b)
     }),
     ("totp_authenticator.bin", Format::TotpAuthenticator, totp_authenticator::import_backup),
+    ("freeotp_v2_api23.xml", Format::FreeOtp2, freeotp_v2::import),
+    ("freeotp_v2_api25.xml", Format::FreeOtp2, freeotp_v2::import),
+    ("freeotp_v2_api27.xml", Format::FreeOtp2, freeotp_v2::import),
+    ("freeotp_v2_api34.xml", Format::FreeOtp2, freeotp_v2::import),
+    ("freeotp_v2_null_algo.xml", Format::FreeOtp2, freeotp_v2::import),
 ];
 
 /// The encrypted fixtures and their passwords, as the corpus's SOURCE.md gives them.
@@ -83,6 +88,11 @@ const ENCRYPTED: &[(&str, &str)] = &[
     ("2fas_authenticator_encrypted_v4.2fas", PASSWORD),
     ("authy_encrypted.xml", "testtest"),
     ("totp_authenticator.bin", "Testtest1"),
+    ("freeotp_v2_api23.xml", PASSWORD),
+    ("freeotp_v2_api25.xml", PASSWORD),
+    ("freeotp_v2_api27.xml", PASSWORD),
+    ("freeotp_v2_api34.xml", PASSWORD),
+    ("freeotp_v2_null_algo.xml", PASSWORD),
 ];
 
 fn is_encrypted(file: &str) -> bool {

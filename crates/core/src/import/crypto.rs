@@ -164,3 +164,30 @@ pub(crate) fn cbc_decrypt(
     plain.truncate(len);
     Ok(Some(plain))
 }
+
+/// [`open`] with additional authenticated data, which FreeOTP 2 binds each key to.
+pub(crate) fn open_with_aad(
+    format: Format,
+    key: &[u8; 32],
+    nonce: &[u8],
+    ciphertext_and_tag: &[u8],
+    aad: &[u8],
+) -> Result<Option<Zeroizing<Vec<u8>>>, ImportError> {
+    use aes_gcm::aead::Payload;
+    if nonce.len() != NONCE_LEN {
+        return Err(ImportError::malformed(format, format!("nonce of {} bytes", nonce.len())));
+    }
+    if ciphertext_and_tag.len() < TAG_LEN {
+        return Err(ImportError::Truncated { format });
+    }
+    let cipher = Aes256Gcm::new(key.into());
+    let payload = Payload { msg: ciphertext_and_tag, aad };
+    Ok(cipher.decrypt(Nonce::from_slice(nonce), payload).ok().map(Zeroizing::new))
+}
+
+/// PBKDF2-HMAC-SHA512 to a 256-bit key.
+pub(crate) fn pbkdf2_sha512(password: &str, salt: &[u8], rounds: u32) -> Key {
+    let mut key = Zeroizing::new([0u8; 32]);
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password.as_bytes(), salt, rounds, key.as_mut());
+    key
+}

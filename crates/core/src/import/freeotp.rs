@@ -7,7 +7,7 @@
 //! layout), so it is read here too and reported as FreeOTP: nothing in the file tells the two
 //! apps apart. Tokens are imported in file order; `tokenOrder` is only a display order and
 //! is not needed to find them. The HOTP `counter` is kept as stored, like the FreeOTP+ JSON
-//! export. Leaves out FreeOTP 2's encrypted store (a Java-serialized map, not XML).
+//! export. FreeOTP 2's encrypted store, a Java-serialized map and not XML, is [`super::freeotp_v2`].
 
 use super::freeotp_plus::{self, Token};
 use super::{json, prefs, Format, ImportError, ImportReport};

@@ -3,8 +3,8 @@
 //!
 //! The HOTP `counter` is stored as the app keeps it (the next code is shown at counter + 1)
 //! and imported unchanged. FreeOTP+'s internal `tokens.xml` holds the same tokens in FreeOTP 1's
-//! layout and is read by [`super::freeotp`]. Leaves out FreeOTP's encrypted `externalBackup.xml`
-//! (FreeOTP 2, a Java-serialized keystore) and images.
+//! layout and is read by [`super::freeotp`]; FreeOTP 2's encrypted store by
+//! [`super::freeotp_v2`]. Leaves out images.
 
 use serde::Deserialize;
 use zeroize::Zeroizing;
@@ -32,8 +32,9 @@ pub(crate) struct Token {
     #[serde(default)]
     label: String,
     period: Option<u64>,
+    /// Absent from FreeOTP 2's token JSON, which keeps the key apart, encrypted.
     #[serde(default)]
-    secret: Zeroizing<Vec<i8>>,
+    pub(crate) secret: Zeroizing<Vec<i8>>,
     #[serde(rename = "type")]
     token_type: String,
 }

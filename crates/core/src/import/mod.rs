@@ -4,7 +4,8 @@
 //!
 //! Some apps have no export, and their token store, taken from a rooted phone, is what the user
 //! has: those stores that are Android preference XML (Authy, FreeOTP 1 and FreeOTP+, Battle.net,
-//! TOTP Authenticator) are read through a small strict parser of that XML. Leaves out reading
+//! TOTP Authenticator) are read through a small strict parser of that XML, and FreeOTP 2's
+//! Java-serialized one through a small strict reader of that. Leaves out reading
 //! files, prompting for passwords and storing the result (the desktop app's job), app-internal
 //! SQLite databases, and formats not listed in [`Format`]. Secrets go straight into [`crate::Secret`]; decrypted plaintext is held in
 //! `Zeroizing` buffers. Strings serde_json builds while parsing are best effort: secrets are
@@ -30,10 +31,6 @@
 //!   zip reader, ZipCrypto and SQLCipher, none of which the core has.
 //! - `stratum_encrypted.bin`, `stratum_encrypted_legacy.bin`: encrypted Stratum backups; not
 //!   implemented yet, recognised by their header and reported as unsupported.
-//! - `freeotp_v2_api23.xml`, `_api25`, `_api27`, `_api34`, `freeotp_v2_null_algo.xml`: FreeOTP 2's
-//!   token store, a Java-serialized `HashMap` whose token keys are AES-GCM-encrypted under a
-//!   master key wrapped with a PBKDF2 key of the password; not implemented yet, so
-//!   [`detect_and_import`] takes them, like any binary it does not know, for andOTP ciphertext.
 
 pub mod aegis;
 pub mod andotp;
@@ -45,6 +42,7 @@ pub mod duo;
 pub mod ente;
 pub mod freeotp;
 pub mod freeotp_plus;
+pub mod freeotp_v2;
 pub mod google_migration;
 mod json;
 mod prefs;
@@ -88,6 +86,8 @@ pub enum Format {
     Authy,
     /// FreeOTP 1's token store `tokens.xml` (FreeOTP+ keeps the same file).
     FreeOtp,
+    /// FreeOTP 2's encrypted token store (a Java-serialized map).
+    FreeOtp2,
     /// Duo Mobile's `accounts.json`.
     Duo,
     /// The Battle.net app's authenticator preferences (masked secret and serial).
@@ -114,6 +114,7 @@ impl Format {
             Format::Proton => "Proton Authenticator",
             Format::Authy => "Authy",
             Format::FreeOtp => "FreeOTP",
+            Format::FreeOtp2 => "FreeOTP 2",
             Format::Duo => "Duo Mobile",
             Format::BattleNet => "Battle.net Authenticator",
             Format::Steam => "Steam Guard (steamguard-cli)",
@@ -193,7 +194,8 @@ impl ImportReport {
 /// `schemaVersion`, Bitwarden's `items` or CSV header, the preference names of each app's
 /// token store…), so a truncated file still reaches its own parser and gets
 /// [`ImportError::Truncated`] rather than `UnknownFormat`. Text that is nothing but base64 of
-/// whole AES blocks is taken for a TOTP Authenticator backup. Binary input without a known
+/// whole AES blocks is taken for a TOTP Authenticator backup; a Java serialization stream for
+/// FreeOTP 2's token store. Binary input without a known
 /// header is taken for an encrypted andOTP backup, the one format here without a signature.
 pub fn detect_and_import(
     bytes: &[u8],
@@ -201,6 +203,9 @@ pub fn detect_and_import(
 ) -> Result<ImportReport, ImportError> {
     if stratum::is_encrypted(bytes) {
         return Err(ImportError::unsupported(Format::Stratum, "encrypted Stratum backups"));
+    }
+    if freeotp_v2::is_serialized(bytes) {
+        return freeotp_v2::import(bytes, password);
     }
     let text = match std::str::from_utf8(bytes) {
         Ok(text) => text.strip_prefix('\u{feff}').unwrap_or(text),
