@@ -53,6 +53,7 @@ package: deps
 bench: deps
 	$(CARGO) bench -p twofold-core --bench verify
 	scripts/bench-signin.sh
+	scripts/bench-signin-servers.sh
 
 reliability: deps
 	scripts/reliability.sh

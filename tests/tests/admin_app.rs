@@ -9,11 +9,15 @@
 // runtime on its own thread, and the guard only makes those threads take turns.
 #![allow(clippy::await_holding_lock)]
 
+#[path = "../../crates/store/tests/common/pg.rs"]
+mod pg;
+
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use twofold_e2e::app::{App, APP_TOOLS};
 use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
+use twofold_e2e::portal::PortalOptions;
 use twofold_e2e::signin_steps::{activation_key, enroll, lock_out, password_sign_in_leads_to};
 use twofold_e2e::{tools_present, Portal};
 
@@ -826,5 +830,65 @@ async fn admin_follows_a_dark_system_theme_and_a_light_one_with_readable_text() 
     app.find("[data-testid=auth-row]").await;
     assert_theme(&app, true, "dark authenticator").await;
     println!("dark authenticator: {}", app.screenshot("authenticator-dark-list").await.display());
+    app.close().await;
+}
+
+/// The portal's PostgreSQL stopped under an open Admin mode: a banner says the portal cannot
+/// reach its database (and that sign-ins are refused, not let through) in place of the
+/// screens' data; with the database back it goes away by itself, without a click, and the
+/// screens show the portal's state again.
+#[tokio::test]
+async fn admin_is_told_the_portal_cannot_reach_its_database_and_the_banner_goes_by_itself_when_it_is_back(
+) {
+    let test = "admin_is_told_the_portal_cannot_reach_its_database_and_the_banner_goes_by_itself_when_it_is_back";
+    if !tools(test) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(pg) = pg::PgServer::start() else { return };
+    pg.create_database("twofold");
+    let root = tempfile::tempdir().expect("temp dir");
+    let config = root.path().join("portal.toml");
+    std::fs::write(&config, format!("store = \"{}\"\n", pg.url("twofold"))).unwrap();
+    let portal = Portal::start_with(PortalOptions {
+        args: vec!["--config".into(), config.clone().into()],
+        ..PortalOptions::default()
+    })
+    .await;
+    let on_pg = ["--config", config.to_str().unwrap()];
+    portal.cli(
+        &[&on_pg[..], &["user", "add", "alice", "--password-stdin"]].concat(),
+        Some(&password("alice")),
+    );
+    portal.cli(&[&on_pg[..], &["principals", "add", "user:alice"]].concat(), None);
+    let session = DesktopSession::start();
+    let app = open_admin(&session, &portal).await;
+    app.wait_for_text("[data-testid=counts]", "enabled users and groups: 1").await;
+
+    pg.stop();
+    app.click("[data-testid=refresh]").await;
+    app.find("[data-testid=portal-unavailable][data-code=database_unavailable]").await;
+    app.wait_for_text("[data-testid=portal-unavailable]", "cannot reach its database").await;
+    app.wait_for_text("[data-testid=portal-unavailable]", "never let through").await;
+    assert_eq!(
+        app.client
+            .execute("return document.querySelectorAll('[data-testid=toast]').length", vec![])
+            .await
+            .ok(),
+        Some(serde_json::json!(0)),
+        "the banner says it once, not a toast per screen"
+    );
+    println!("database down: {}", app.screenshot("admin-database-down").await.display());
+    let refused = portal.web().sign_in("alice", &password("alice")).await;
+    assert_eq!(refused.status.as_u16(), 503, "no sign-in gets through while the database is down");
+
+    pg.restart();
+    app.wait_until(
+        "!document.querySelector('[data-testid=portal-unavailable]')",
+        "the banner goes by itself once the database is back",
+    )
+    .await;
+    app.wait_for_text("[data-testid=counts]", "enabled users and groups: 1").await;
+    println!("database back: {}", app.screenshot("admin-database-back").await.display());
     app.close().await;
 }

@@ -183,7 +183,7 @@ impl AdminSession {
 
         if let Some(token) = token {
             let client = self.make_client(&shown, &token)?;
-            client.status().await?;
+            token_accepted(client.status().await)?;
             let warning = self.keep_token(&shown, &token).await.err().map(|e| e.to_string());
             return Ok(self.connected(client, TokenSource::Entered, None, warning));
         }
@@ -192,8 +192,8 @@ impl AdminSession {
         if loopback {
             for local in (self.local_tokens)() {
                 let client = self.make_client(&shown, &local.token)?;
-                match client.status().await {
-                    Ok(_) => {
+                match token_accepted(client.status().await) {
+                    Ok(()) => {
                         let file = Some(local.path.display().to_string());
                         return Ok(self.connected(client, TokenSource::LocalFile, file, None));
                     }
@@ -205,8 +205,8 @@ impl AdminSession {
         let kept = self.keyring_load(&shown).await;
         if let Ok(Some(token)) = kept {
             let client = self.make_client(&shown, &token)?;
-            match client.status().await {
-                Ok(_) => return Ok(self.connected(client, TokenSource::Keyring, None, None)),
+            match token_accepted(client.status().await) {
+                Ok(()) => return Ok(self.connected(client, TokenSource::Keyring, None, None)),
                 Err(AdminError::Unauthorized { .. }) => refused = true,
                 Err(e) => return Err(e.into()),
             }
@@ -335,6 +335,18 @@ impl AdminSession {
 
 fn display(url: &url::Url) -> String {
     url.as_str().trim_end_matches('/').to_string()
+}
+
+/// The token is right when the status answers, and also when the portal says it cannot
+/// serve for now (its database or directory does not answer): it checks the token before it
+/// asks either, so the Admin mode connects and says what is wrong instead of refusing a
+/// good token.
+fn token_accepted(status: Result<Status, AdminError>) -> Result<(), AdminError> {
+    match status {
+        Ok(_) => Ok(()),
+        Err(e) if e.portal_cannot_serve_now() => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// Runs a blocking keyring call on a blocking thread, giving up after [`KEYRING_TIMEOUT`]

@@ -2,22 +2,27 @@
 //! page and posting its password (user `benchNN`, password `bench-pass-NN`), for a fixed time.
 //! Prints throughput, p50/p99 latency of the password POST, and the error count.
 //!
-//! Used by `scripts/bench-signin.sh`, which starts a release portal with those users.
-//! Usage: bench_signin PORTAL_URL CLIENTS SECONDS
+//! Used by `scripts/bench-signin.sh`, which starts a release portal with those users, and by
+//! `scripts/bench-signin-servers.sh` (several portals on one PostgreSQL).
+//! Usage: bench_signin PORTAL_URL[,PORTAL_URL…] CLIENTS SECONDS — with several URLs, client i
+//! signs in through URL i mod n (what a round-robin balancer does).
 
 use std::time::{Duration, Instant};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
-    let base = args.get(1).cloned().unwrap_or_else(|| "http://127.0.0.1:8080".into());
+    let bases: Vec<String> = args
+        .get(1)
+        .map(|a| a.split(',').map(str::to_string).collect())
+        .unwrap_or_else(|| vec!["http://127.0.0.1:8080".into()]);
     let clients: usize = args.get(2).and_then(|a| a.parse().ok()).unwrap_or(50);
     let seconds: u64 = args.get(3).and_then(|a| a.parse().ok()).unwrap_or(20);
     let deadline = Instant::now() + Duration::from_secs(seconds);
 
     let mut tasks = Vec::new();
     for i in 0..clients {
-        let base = base.clone();
+        let base = bases[i % bases.len()].clone();
         tasks.push(tokio::spawn(async move {
             // No cookie store: each round is a fresh visitor (a kept session cookie would make
             // the login page redirect home), so only the CSRF cookie is carried, by hand.
@@ -74,6 +79,7 @@ async fn main() -> anyhow::Result<()> {
     }
     all.sort();
     let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)];
+    println!("servers:      {}", bases.len());
     println!("clients:      {clients}");
     println!("duration:     {seconds} s");
     println!("sign-ins:     {}", all.len());

@@ -65,6 +65,12 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The database was held by another process longer than the busy timeout; retry (503).
     DatabaseBusy,
+    /// The portal cannot reach its database server (PostgreSQL); nothing was changed, and the
+    /// portal recovers by itself when the database is back (503).
+    DatabaseUnavailable,
+    /// The organisation's directory (LDAP / AD) does not answer; sign-ins are refused until it
+    /// does, and the portal recovers by itself (503).
+    DirectoryUnavailable,
     /// The data directory's disk is full; nothing was changed (503).
     DiskFull,
     /// A bug or an unexpected failure, logged by the portal (500).
@@ -205,6 +211,15 @@ impl From<StoreError> for ApiError {
                         ErrorCode::DatabaseBusy,
                         &[],
                         "the database is busy (another process holds it); try again",
+                    )
+                }
+                Some(twofold_store::Unavailable::Unreachable) => {
+                    tracing::error!(error = %other, "the database cannot be reached");
+                    ApiError::coded(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        ErrorCode::DatabaseUnavailable,
+                        &[],
+                        "the portal cannot reach its database; nothing was changed",
                     )
                 }
                 Some(twofold_store::Unavailable::DiskFull) => {

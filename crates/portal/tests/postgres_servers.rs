@@ -331,3 +331,60 @@ async fn a_stopped_database_answers_503_and_the_servers_recover_when_it_is_back(
         assert_eq!(status_of(server).await.unwrap().status(), 200, "admin API back");
     }
 }
+
+/// The admin CLI given a server's config file acts on the shared database, not on a SQLite
+/// file of its own: what it adds, enables and resets is what every server sees at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_admin_cli_with_the_config_file_changes_the_state_every_server_sees() {
+    let root = tempfile::tempdir().unwrap();
+    let users = vec!["erin".to_string()];
+    let Some((_pg, _url, servers)) = three_servers(root.path(), &users).await else { return };
+    let data = servers[0].data.to_str().unwrap().to_string();
+    let config = root.path().join("server0.toml");
+    let cli = |args: &[&str], stdin: Option<&str>| {
+        let mut all = vec!["--data", &data, "--config", config.to_str().unwrap()];
+        all.extend_from_slice(args);
+        portal(&all, stdin)
+    };
+    cli(&["user", "add", "zed", "--password-stdin"], Some("pw-of-all\n"));
+    cli(&["principals", "add", "user:zed"], None);
+    let listed = cli(&["user", "list"], None);
+    assert!(
+        listed.lines().any(|l| l.starts_with("zed\t") && l.ends_with("2fa=required")),
+        "{listed}"
+    );
+    assert!(
+        !servers[0].data.join("twofold.db").exists(),
+        "the CLI made a SQLite database beside the key file instead of using PostgreSQL"
+    );
+
+    let admin = reqwest::Client::new();
+    for server in &servers {
+        let principals = admin
+            .get(format!("{}/api/v1/principals", server.admin))
+            .bearer_auth(server.token())
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(principals.contains("\"zed\""), "{} lists {principals}", server.admin);
+    }
+    // zed signs in with the password the CLI set, through another server, and is enrolled.
+    let mut v = Visitor::new();
+    assert_eq!(v.sign_in(&servers[1], "zed").await.1.as_deref(), Some("/activate"));
+
+    // erin enrolls through server 2; a reset from the CLI gives her a new QR code anywhere.
+    enroll(&servers[2], "erin").await;
+    let mut v = Visitor::new();
+    assert_eq!(v.sign_in(&servers[1], "erin").await.1.as_deref(), Some("/verify"));
+    cli(&["reset", "erin"], None);
+    let mut v = Visitor::new();
+    assert_eq!(v.sign_in(&servers[1], "erin").await.1.as_deref(), Some("/activate"));
+    let audit = cli(&["audit", "--user", "erin"], None);
+    assert!(
+        audit.lines().any(|l| l.contains("\tcli:") && l.contains("\tuser.reset\terin")),
+        "{audit}"
+    );
+}

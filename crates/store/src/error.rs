@@ -76,9 +76,12 @@ impl StoreError {
 /// answers "try again later" instead of "internal error".
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Unavailable {
-    /// Another process held the database longer than the busy timeout, or (PostgreSQL) the
-    /// server cannot be reached, went away, or no pooled connection came free in time.
+    /// Another process held the database longer than the busy timeout, or (PostgreSQL) no
+    /// pooled connection came free in time, too many connections, or a serialization conflict.
     Busy,
+    /// (PostgreSQL) the database server cannot be reached, went away or is shutting down or
+    /// starting: an operator has to look, and every server of the portal waits for it.
+    Unreachable,
     /// The disk (or the data directory's file system) is full; nothing was written.
     DiskFull,
 }
@@ -113,13 +116,10 @@ pub fn unavailable(error: &(dyn std::error::Error + 'static)) -> Option<Unavaila
 fn classify_postgres(e: &tokio_postgres::Error) -> Option<Unavailable> {
     match e.code().map(|c| c.code()) {
         Some("53100") => Some(Unavailable::DiskFull),
-        Some(code)
-            if code.starts_with("08")
-                || code.starts_with("57P")
-                || code.starts_with("53")
-                || code == "40001"
-                || code == "40P01" =>
-        {
+        Some(code) if code.starts_with("08") || code.starts_with("57P") => {
+            Some(Unavailable::Unreachable)
+        }
+        Some(code) if code.starts_with("53") || code == "40001" || code == "40P01" => {
             Some(Unavailable::Busy)
         }
         Some(_) => None,
@@ -136,7 +136,7 @@ fn classify_postgres(e: &tokio_postgres::Error) -> Option<Unavailable> {
                 || text.starts_with("error communicating")
                 || text.starts_with("timeout")
                 || text.starts_with("error performing TLS");
-            broken.then_some(Unavailable::Busy)
+            broken.then_some(Unavailable::Unreachable)
         }
     }
 }

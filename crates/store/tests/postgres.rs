@@ -211,11 +211,11 @@ fn a_stopped_database_is_unavailable_and_the_store_recovers_when_it_is_back() {
     store.add_user("alice", "hash", "test", NOW).unwrap();
     fixture.server.stop();
     let err = store.user("alice").expect_err("the database is down");
-    assert_eq!(unavailable(&err), Some(Unavailable::Busy), "{err}");
+    assert_eq!(unavailable(&err), Some(Unavailable::Unreachable), "{err}");
     let err = store.set_two_factor_enabled(true, "admin", NOW).expect_err("the database is down");
-    assert_eq!(unavailable(&err), Some(Unavailable::Busy), "{err}");
+    assert_eq!(unavailable(&err), Some(Unavailable::Unreachable), "{err}");
     let err = PostgresStore::open(&fixture.options(), &fixture.data()).err().expect("cannot open");
-    assert_eq!(unavailable(&err), Some(Unavailable::Busy), "{err}");
+    assert_eq!(unavailable(&err), Some(Unavailable::Unreachable), "{err}");
     fixture.server.restart();
     // A pooled connection the shutdown closed is dropped by the call that finds it.
     let back = (0..3).find_map(|_| store.user("alice").ok());

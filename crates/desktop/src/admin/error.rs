@@ -31,7 +31,18 @@ pub enum AdminError {
     BadResponse { url: String, detail: String },
 }
 
+/// The codes of a portal that is up, took the token, and cannot serve for now: it recovers
+/// by itself once its database or directory answers again.
+const CANNOT_SERVE_NOW: &[&str] =
+    &["database_unavailable", "database_busy", "disk_full", "directory_unavailable"];
+
 impl AdminError {
+    /// A 503 with one of [`CANNOT_SERVE_NOW`]'s codes (not a busy listener's 503, which
+    /// may come before the token is checked).
+    pub fn portal_cannot_serve_now(&self) -> bool {
+        matches!(self, AdminError::Server { status: 503, code, .. } if CANNOT_SERVE_NOW.contains(&code.as_str()))
+    }
+
     /// Sorts a transport failure of reqwest into the variants above.
     pub(crate) fn from_transport(url: &str, error: &reqwest::Error) -> AdminError {
         let url = url.to_string();
@@ -82,4 +93,33 @@ fn chain_text(error: &(dyn StdError + 'static)) -> String {
         node = current.source();
     }
     parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refused(status: u16, code: &str) -> AdminError {
+        AdminError::Server {
+            status,
+            code: code.to_string(),
+            params: BTreeMap::new(),
+            message: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_portal_whose_database_or_directory_is_down_cannot_serve_now_but_took_the_token() {
+        for code in ["database_unavailable", "database_busy", "disk_full", "directory_unavailable"]
+        {
+            assert!(refused(503, code).portal_cannot_serve_now(), "{code}");
+        }
+    }
+
+    #[test]
+    fn a_busy_listener_a_refusal_or_a_wrong_token_is_not_a_portal_that_cannot_serve_now() {
+        assert!(!refused(503, "too_busy").portal_cannot_serve_now());
+        assert!(!refused(400, "database_unavailable").portal_cannot_serve_now());
+        assert!(!AdminError::Unauthorized { url: "https://p".into() }.portal_cannot_serve_now());
+    }
 }

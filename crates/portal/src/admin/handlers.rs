@@ -89,7 +89,12 @@ fn directory_error(e: crate::directory::DirectoryError) -> ApiError {
     match e {
         crate::directory::DirectoryError::Unavailable(why) => {
             tracing::warn!(reason = %why, "the directory could not answer the admin API");
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "the directory is unavailable")
+            ApiError::coded(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::DirectoryUnavailable,
+                &[],
+                "the directory (LDAP) does not answer",
+            )
         }
         other => blocking::WorkError::from(other).into(),
     }

@@ -61,7 +61,10 @@ fn add_errors(operation: &mut Operation) {
     let mut errors = vec![
         ("401", "no bearer token (`missing_token`) or a wrong one (`invalid_token`)"),
         ("500", "a bug or unexpected failure, logged by the portal (`internal`)"),
-        ("503", "the database is busy (`database_busy`) or the disk full (`disk_full`); retry"),
+        (
+            "503",
+            "the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry",
+        ),
     ];
     if has_body || has_params {
         errors.push(("400", "the request does not parse or asks for nothing"));

@@ -1,4 +1,4 @@
-//! Admin subcommands on a data directory. Changes are audited with the actor `cli:<user>`.
+//! Admin subcommands on the store of the data directory or of the config file (PostgreSQL). Changes are audited with the actor `cli:<user>`.
 
 use std::io::Read;
 use std::path::PathBuf;
@@ -8,7 +8,7 @@ use clap::{Args, Subcommand, ValueEnum};
 use twofold_core::{license, LicenseTerms, Principal};
 use twofold_portal::clock::{Clock, SystemClock};
 use twofold_portal::{ops, vendor};
-use twofold_store::{AuditFilter, DirectoryRepo, PrincipalRepo, SettingsRepo, SqliteStore};
+use twofold_store::{AuditFilter, Store};
 
 use super::Command;
 
@@ -101,7 +101,7 @@ fn parse_principals(texts: &[String]) -> anyhow::Result<Vec<Principal>> {
         .collect()
 }
 
-pub fn run(store: &SqliteStore, command: Command) -> anyhow::Result<()> {
+pub fn run(store: &dyn Store, command: Command) -> anyhow::Result<()> {
     let now = SystemClock.now();
     let vendor = vendor::vendor_public_key();
     let actor = actor();
@@ -224,11 +224,10 @@ fn audit_line(entry: twofold_store::AuditEntry) -> String {
 }
 
 fn store_audit(
-    store: &SqliteStore,
+    store: &dyn Store,
     user: Option<String>,
     limit: u32,
 ) -> anyhow::Result<Vec<twofold_store::AuditEntry>> {
-    use twofold_store::AuditRepo;
     Ok(store.audit(&AuditFilter { subject: user, before_id: None, limit })?)
 }
 

@@ -5,7 +5,7 @@
 use twofold_core::Principal;
 use twofold_portal::clock::{Clock, SystemClock};
 use twofold_portal::{ops, vendor};
-use twofold_store::{DirectoryRepo, PrincipalRepo, SettingsRepo, SqliteStore, StoreError};
+use twofold_store::{Store, StoreError};
 
 /// Demo accounts: (user, password, what they show). Demo passwords are printed on purpose.
 const USERS: &[(&str, &str, &str)] = &[
@@ -22,7 +22,7 @@ fn ignore_existing(result: Result<(), StoreError>) -> Result<(), StoreError> {
     }
 }
 
-pub fn run(store: &SqliteStore) -> anyhow::Result<()> {
+pub fn run(store: &dyn Store, dir: &std::path::Path) -> anyhow::Result<()> {
     let now = SystemClock.now();
     let actor = "demo";
     for (name, password, _) in USERS {
@@ -41,7 +41,7 @@ pub fn run(store: &SqliteStore) -> anyhow::Result<()> {
     }
     store.set_two_factor_enabled(true, actor, now as i64)?;
 
-    println!("demo directory ready in {}", store.dir().display());
+    println!("demo directory ready in {}", dir.display());
     println!("two-factor authentication: on; principals: user:alice, group:finance");
     println!();
     println!("  {:<8} password", "user");

@@ -3,7 +3,7 @@
 //! list their groups), printing what each step found or exactly what failed. Exit 1 at the
 //! first failure. Never asks for or prints a password.
 
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::{bail, Context};
 use clap::Subcommand;
@@ -13,11 +13,9 @@ use twofold_portal::directory::{Directory, EntryKind};
 
 #[derive(Subcommand)]
 pub enum DirectoryCommand {
-    /// Connect, bind, find a user and list their groups, saying what failed.
+    /// Connect, bind, find a user and list their groups, saying what failed (the
+    /// `[directory]` table of the config file given with `--config`).
     Test {
-        /// The config file with the `[directory]` table.
-        #[arg(long, env = "TWOFOLD_CONFIG", value_name = "FILE")]
-        config: PathBuf,
         /// The user to look up; default: the first user the directory lists.
         #[arg(long, value_name = "NAME")]
         user: Option<String>,
@@ -38,9 +36,12 @@ pub fn describe(config: &DirectoryConfig) -> String {
     }
 }
 
-pub fn run(command: DirectoryCommand) -> anyhow::Result<()> {
-    let DirectoryCommand::Test { config, user } = command;
-    let file = super::serve::read_config(&config)?;
+pub fn run(config: Option<&Path>, command: DirectoryCommand) -> anyhow::Result<()> {
+    let DirectoryCommand::Test { user } = command;
+    let Some(config) = config else {
+        bail!("directory test needs the config file: give --config FILE");
+    };
+    let file = super::serve::read_config(config)?;
     let DirectoryConfig::Ldap(settings) = &file.directory else {
         println!("directory: built-in (no [directory] table in {})", config.display());
         println!("nothing to test: users and groups are the portal's own");

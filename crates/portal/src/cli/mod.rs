@@ -28,6 +28,11 @@ pub struct Cli {
     /// on this machine looks for the admin token by itself.
     #[arg(long, global = true, env = "TWOFOLD_DATA", value_name = "DIR")]
     pub data: Option<PathBuf>,
+    /// The config file (TOML; see docs/DEPLOY.md). `serve` runs by it; the admin
+    /// subcommands and `demo` open the store it names (`store = "postgres://…"`), so they
+    /// act on the same state as the servers; `directory test` checks its `[directory]`.
+    #[arg(long, global = true, env = "TWOFOLD_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -172,20 +177,28 @@ fn check_config(file: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The config of `--config`, or the defaults (built-in directory, SQLite in the data
+/// directory, the RDP gate on) without one.
+fn load_config(file: Option<&PathBuf>) -> anyhow::Result<twofold_portal::config::Config> {
+    match file {
+        Some(path) => serve::read_config(path),
+        None => Ok(twofold_portal::config::Config { gateway_enabled: true, ..Default::default() }),
+    }
+}
+
 pub fn run(cli: Cli) -> anyhow::Result<()> {
     let data = cli.data.as_ref();
     match cli.command {
         Command::Serve(args) => {
-            let config = serve::load_config(&args)?;
+            let config = load_config(cli.config.as_ref())?;
             let data = data.or(config.data.as_ref());
             let (store, dir) = open_serving_store(data, &config)?;
             serve::run(store, &dir, args, config)
         }
         Command::Migrate(args) => migrate::run(args),
         Command::CheckConfig { file } => check_config(&file),
-        Command::Demo => demo::run(&open_store(data)?),
         Command::PamHook(args) => pam_hook::run(args),
-        Command::Directory(command) => directory::run(command),
+        Command::Directory(command) => directory::run(cli.config.as_deref(), command),
         Command::License(admin::LicenseCommand::Issue(args)) => admin::issue_license(args),
         Command::GenerateDocs { out } => {
             use clap::CommandFactory;
@@ -198,6 +211,15 @@ pub fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        other => admin::run(&open_store(data)?, other),
+        Command::Demo => {
+            let config = load_config(cli.config.as_ref())?;
+            let (store, dir) = open_serving_store(data.or(config.data.as_ref()), &config)?;
+            demo::run(&*store, &dir)
+        }
+        other => {
+            let config = load_config(cli.config.as_ref())?;
+            let (store, _) = open_serving_store(data.or(config.data.as_ref()), &config)?;
+            admin::run(&*store, other)
+        }
     }
 }

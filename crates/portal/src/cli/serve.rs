@@ -21,11 +21,9 @@ use twofold_store::Store;
 use zeroize::Zeroizing;
 
 #[derive(Args)]
+/// Flags and environment variables given here override what the config file (the global
+/// `--config`) says.
 pub struct ServeArgs {
-    /// The config file (TOML; see docs/DEPLOY.md). Flags and environment variables given
-    /// as well override what it says.
-    #[arg(long, env = "TWOFOLD_CONFIG", value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// Address of the portal (pages, RDP gate, forward-auth). Default 127.0.0.1:8080.
     #[arg(long, env = "TWOFOLD_LISTEN")]
     listen: Option<SocketAddr>,
@@ -45,14 +43,6 @@ pub struct ServeArgs {
     /// Issuer name shown in authenticator apps. Default "Twofold".
     #[arg(long, env = "TWOFOLD_ISSUER")]
     issuer: Option<String>,
-}
-
-/// Reads and checks the config file named by `--config`, if any.
-pub fn load_config(args: &ServeArgs) -> anyhow::Result<Config> {
-    match &args.config {
-        Some(path) => read_config(path),
-        None => Ok(Config { gateway_enabled: true, ..Config::default() }),
-    }
 }
 
 /// Reads and checks a config file; the error lists every problem with its line.

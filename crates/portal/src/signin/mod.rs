@@ -155,6 +155,11 @@ impl Visit {
                 tracing::warn!(%error, "the database was busy longer than the busy timeout");
                 (StatusCode::SERVICE_UNAVAILABLE, &self.m.busy)
             }
+            // The visitor can only wait either way; the log says which it is.
+            Some(Unavailable::Unreachable) => {
+                tracing::error!(%error, "the database cannot be reached");
+                (StatusCode::SERVICE_UNAVAILABLE, &self.m.busy)
+            }
             Some(Unavailable::DiskFull) => {
                 tracing::error!(%error, "the data directory's disk is full");
                 (StatusCode::SERVICE_UNAVAILABLE, &self.m.unavailable)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "../i18n";
-import { losesConnection, refusalText, toUiError } from "./errors";
+import { CANNOT_SERVE_NOW, losesConnection, portalCannotServeNow, refusalText, toUiError } from "./errors";
 
 describe("toUiError", () => {
   it("keeps a serialized SessionError as it is", () => {
@@ -44,5 +44,28 @@ describe("refusalText", () => {
     const e = toUiError({ kind: "server", message: "m", code: "user_not_found", params: { user: "bob", n: 3 } });
     expect(e.params).toEqual({ user: "bob" });
     expect(refusalText(e, en)).toBe("There is no user named “bob”.");
+  });
+});
+
+describe("portalCannotServeNow", () => {
+  const refused = (status: number, code: string) => toUiError({ kind: "server", message: "", status, code, params: {} });
+
+  it("is a 503 whose code says the database or the directory does not answer, not a busy listener or a refusal", () => {
+    expect(portalCannotServeNow(refused(503, "database_unavailable"))).toBe(true);
+    expect(portalCannotServeNow(refused(503, "directory_unavailable"))).toBe(true);
+    expect(portalCannotServeNow(refused(503, "too_busy"))).toBe(false);
+    expect(portalCannotServeNow(refused(403, "seat_limit"))).toBe(false);
+    expect(portalCannotServeNow({ kind: "unreachable", message: "", status: 503, code: "database_unavailable" })).toBe(false);
+  });
+
+  it("has a banner title and hint in every language for each of those codes", () => {
+    for (const lang of ["en", "fr"] as const) {
+      for (const code of CANNOT_SERVE_NOW) {
+        for (const part of ["title", "hint"]) {
+          const key = `unavailable.${code}.${part}`;
+          expect(translate(lang, key, { seconds: 5 }), `${lang} ${key}`).not.toBe(key);
+        }
+      }
+    }
   });
 });

@@ -32,6 +32,16 @@ export function losesConnection(error: UiError): boolean {
   return ["unreachable", "unauthorized", "tls", "not_connected", "needs_token", "bad_response"].includes(error.kind);
 }
 
+/** The portal's codes for "up, token taken, cannot serve for now": its database or directory
+ *  does not answer (or is busy, or its disk is full). It recovers by itself once they do. */
+export const CANNOT_SERVE_NOW = ["database_unavailable", "database_busy", "disk_full", "directory_unavailable"];
+
+/** A 503 with one of those codes: the Admin mode stays connected, says what is wrong in a
+ *  banner and retries by itself, instead of one toast per failed screen. */
+export function portalCannotServeNow(error: UiError): boolean {
+  return error.kind === "server" && error.status === 503 && CANNOT_SERVE_NOW.includes(error.code ?? "");
+}
+
 /** The message-catalogue key of an error's headline. */
 export function errorTitleKey(error: UiError): string {
   return `error.${error.kind}.title`;

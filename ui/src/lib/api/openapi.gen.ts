@@ -345,7 +345,7 @@ export interface components {
          *     shows `message`.
          * @enum {string}
          */
-        ErrorCode: "missing_token" | "invalid_token" | "no_such_endpoint" | "user_not_found" | "group_not_found" | "principal_not_found" | "not_found" | "already_exists" | "unknown_principal_kind" | "seat_limit" | "license_invalid" | "invalid_value" | "invalid_request" | "search_too_long" | "invalid_body" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "database_busy" | "disk_full" | "internal" | "too_busy";
+        ErrorCode: "missing_token" | "invalid_token" | "no_such_endpoint" | "user_not_found" | "group_not_found" | "principal_not_found" | "not_found" | "already_exists" | "unknown_principal_kind" | "seat_limit" | "license_invalid" | "invalid_value" | "invalid_request" | "search_too_long" | "invalid_body" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "database_busy" | "database_unavailable" | "disk_full" | "internal" | "too_busy";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description The same in English, for people and logs. */
@@ -555,7 +555,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -616,7 +616,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -662,7 +662,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -740,7 +740,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -787,7 +787,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -833,7 +833,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -928,7 +928,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1014,7 +1014,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1082,7 +1082,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1128,7 +1128,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1205,7 +1205,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1251,7 +1251,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1337,7 +1337,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,7 +1423,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +1509,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1575,7 +1575,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`) or the disk full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -3,7 +3,7 @@
 // the Connection screen with its message; a refused action is shown and nothing else moves.
 
 import { adminApi } from "../../lib/api/admin";
-import { losesConnection, toUiError } from "../../lib/api/errors";
+import { losesConnection, portalCannotServeNow, toUiError } from "../../lib/api/errors";
 import type { ConnectionInfo, Status, UiError } from "../../lib/api/types";
 import { notify } from "../../lib/components/Toasts.svelte";
 import { t } from "../../lib/i18n";
@@ -15,6 +15,9 @@ export const admin = $state({
   info: null as ConnectionInfo | null,
   error: null as UiError | null,
   status: null as Status | null,
+  /** Set while the portal answers that it cannot serve for now (its database or directory
+   *  is down); cleared by the first status that comes through. */
+  unavailable: null as UiError | null,
   /** Bumped to make every screen reload its data (Refresh). */
   generation: 0,
 });
@@ -46,7 +49,15 @@ export async function connect(url: string, token: string | null): Promise<void> 
   try {
     admin.info = await adminApi.connect(url, token);
     performance.mark("twofold:admin-connected");
-    admin.status = await adminApi.status();
+    try {
+      admin.status = await adminApi.status();
+      admin.unavailable = null;
+    } catch (e) {
+      // Connected (the token was taken) to a portal that cannot serve for now: the banner says
+      // why; anything else is a failed connection.
+      if (!portalCannotServeNow(toUiError(e))) throw e;
+      fail(e);
+    }
     performance.mark("twofold:admin-status");
     admin.phase = "connected";
     admin.generation++;
@@ -71,6 +82,7 @@ export async function disconnect(): Promise<void> {
   }
   admin.status = null;
   admin.error = null;
+  admin.unavailable = null;
   admin.phase = "connection";
 }
 
@@ -88,9 +100,28 @@ export async function forgetToken(): Promise<void> {
 export async function refreshStatus(): Promise<void> {
   try {
     admin.status = await adminApi.status();
+    if (admin.unavailable) {
+      // Back: every screen reloads what it could not show.
+      admin.unavailable = null;
+      admin.generation++;
+      notify("ok", t("unavailable.back"));
+    }
   } catch (e) {
     fail(e);
   }
+}
+
+/** Seconds between two status requests while the portal cannot serve. */
+export const UNAVAILABLE_RETRY_SECONDS = 5;
+let retryTimer: ReturnType<typeof setTimeout> | null = null;
+
+function retryUntilBack(): void {
+  if (retryTimer) return;
+  retryTimer = setTimeout(async () => {
+    retryTimer = null;
+    if (admin.phase !== "connected" || !admin.unavailable) return;
+    await refreshStatus();
+  }, UNAVAILABLE_RETRY_SECONDS * 1000);
 }
 
 /** Reloads the status and every screen's data from the portal. */
@@ -105,6 +136,9 @@ export function fail(thrown: unknown): UiError {
   if (losesConnection(error)) {
     admin.error = error;
     admin.phase = "connection";
+  } else if (portalCannotServeNow(error)) {
+    admin.unavailable = error;
+    retryUntilBack();
   } else {
     notify("bad", t(`error.${error.kind}.title`), error.message);
   }
