@@ -26,14 +26,8 @@ pub(crate) fn open(
     nonce: &[u8],
     ciphertext_and_tag: &[u8],
 ) -> Result<Option<Zeroizing<Vec<u8>>>, ImportError> {
-    if nonce.len() != NONCE_LEN {
-        return Err(ImportError::malformed(format, format!("nonce of {} bytes", nonce.len())));
-    }
-    if ciphertext_and_tag.len() < TAG_LEN {
-        return Err(ImportError::Truncated { format });
-    }
-    let cipher = Aes256Gcm::new(key.into());
-    Ok(cipher.decrypt(Nonce::from_slice(nonce), ciphertext_and_tag).ok().map(Zeroizing::new))
+    // GCM without additional data is GCM with empty additional data.
+    open_with_aad(format, key, nonce, ciphertext_and_tag, &[])
 }
 
 /// PBKDF2-HMAC-SHA256 to a 256-bit key.
