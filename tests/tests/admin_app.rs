@@ -9,6 +9,8 @@
 // runtime on its own thread, and the guard only makes those threads take turns.
 #![allow(clippy::await_holding_lock)]
 
+#[path = "../../crates/portal/tests/ldap_support/mod.rs"]
+mod ldap_support;
 #[path = "../../crates/store/tests/common/pg.rs"]
 mod pg;
 
@@ -890,5 +892,48 @@ async fn admin_is_told_the_portal_cannot_reach_its_database_and_the_banner_goes_
     .await;
     app.wait_for_text("[data-testid=counts]", "enabled users and groups: 1").await;
     println!("database back: {}", app.screenshot("admin-database-back").await.display());
+    app.close().await;
+}
+
+/// A portal whose users come from a real slapd: the status bar shows the directory beside the
+/// license, answering, by its URL; with slapd stopped, Refresh shows that it does not answer
+/// and that sign-ins are refused; started again, Refresh shows it answering.
+#[tokio::test]
+async fn admin_sees_the_ldap_directory_beside_the_license_and_when_it_stops_answering() {
+    let test = "admin_sees_the_ldap_directory_beside_the_license_and_when_it_stops_answering";
+    if !tools(test) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let Some(mut slapd) = ldap_support::Slapd::start() else { return };
+    let config = slapd.config_file("cache_seconds = 0\ntimeout_seconds = 2\n");
+    let portal = Portal::start_with(PortalOptions {
+        args: vec!["--config".into(), config.into()],
+        ..PortalOptions::default()
+    })
+    .await;
+    let session = DesktopSession::start();
+    let app = open_admin(&session, &portal).await;
+    app.find("[data-testid=directory-status][data-kind=ldap][data-answering=true]").await;
+    app.wait_for_text("[data-testid=directory-title]", "Directory answers").await;
+    app.wait_for_text("[data-testid=directory-detail]", &slapd.url()).await;
+    println!("directory answering: {}", app.screenshot("admin-directory-ldap").await.display());
+
+    slapd.stop();
+    app.click("[data-testid=refresh]").await;
+    app.find("[data-testid=directory-status][data-answering=false]").await;
+    app.wait_for_text("[data-testid=directory-detail]", "sign-ins are refused").await;
+    println!("directory down: {}", app.screenshot("admin-directory-down").await.display());
+    let refused = portal.web().sign_in("ann", "ann-password").await;
+    assert_eq!(refused.status.as_u16(), 503, "no sign-in while the directory does not answer");
+
+    slapd.run();
+    app.click("[data-testid=refresh]").await;
+    app.find("[data-testid=directory-status][data-answering=true]").await;
+    app.wait_until(
+        "!document.querySelector('[data-testid=portal-unavailable]')",
+        "no 'cannot serve' banner once the directory is back",
+    )
+    .await;
     app.close().await;
 }

@@ -26,7 +26,7 @@ async fn requests_without_the_right_token_are_refused() {
 }
 
 #[tokio::test]
-async fn status_reports_switch_license_and_counts() {
+async fn status_reports_switch_license_counts_and_the_directory() {
     let p = Portal::with_demo_directory();
     let s = p.admin_call("GET", "/api/v1/status", None).await.json();
     assert_eq!(s["two_factor_enabled"], true);
@@ -35,6 +35,10 @@ async fn status_reports_switch_license_and_counts() {
     assert_eq!(s["counts"]["groups"], 1);
     assert_eq!(s["counts"]["principals"], 2);
     assert_eq!(s["counts"]["users_needing_2fa"], 2);
+    assert_eq!(
+        s["directory"],
+        json!({"kind": "builtin", "url": null, "answering": true, "problem": null})
+    );
 }
 
 #[tokio::test]

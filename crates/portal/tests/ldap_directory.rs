@@ -1,7 +1,8 @@
 //! The portal against a real OpenLDAP slapd started by each test (see `ldap_support`):
 //! directory users sign in with their directory password, unknown user and wrong password get
 //! one answer, 2FA follows the directory's (nested) groups at the next sign-in, a stopped
-//! directory fails closed with "directory unavailable" and recovers when it returns, and
+//! directory fails closed with "directory unavailable" (and the admin status says it does not
+//! answer) and recovers when it returns, and
 //! `twofold-portal directory test` says what it found.
 
 mod common;
@@ -146,8 +147,18 @@ async fn a_stopped_directory_fails_closed_with_503_and_recovers_when_it_returns(
     let p = portal_on(&slapd, "cache_seconds = 0\ntimeout_seconds = 2\n");
     let mut signed_in = Browser::new();
     assert_eq!(signed_in.sign_in(p.app(), "ann", "ann-password").await.location(), Some("/"));
+    let status = p.admin_call("GET", "/api/v1/status", None).await.json();
+    assert_eq!(status["directory"]["kind"], "ldap", "{status}");
+    assert_eq!(status["directory"]["url"], slapd.url(), "{status}");
+    assert_eq!(status["directory"]["answering"], true, "{status}");
 
     slapd.stop();
+    // The Admin mode's status still answers, and says the directory does not.
+    let status = p.admin_call("GET", "/api/v1/status", None).await;
+    assert_eq!(status.status, StatusCode::OK, "{}", status.body);
+    let status = status.json();
+    assert_eq!(status["directory"]["answering"], false, "{status}");
+    assert!(status["directory"]["problem"].as_str().unwrap().contains("connecting"), "{status}");
     let mut b = Browser::new();
     let reply = b.sign_in(p.app(), "ann", "ann-password").await;
     assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{}", reply.body);
@@ -162,6 +173,8 @@ async fn a_stopped_directory_fails_closed_with_503_and_recovers_when_it_returns(
     assert!(home.body.contains("Directory unavailable"), "{}", home.body);
 
     slapd.run();
+    let status = p.admin_call("GET", "/api/v1/status", None).await.json();
+    assert_eq!(status["directory"]["answering"], true, "back: {status}");
     let mut b = Browser::new();
     assert_eq!(b.sign_in(p.app(), "ann", "ann-password").await.location(), Some("/"));
     assert_eq!(signed_in.get(p.app(), "/").await.status, StatusCode::OK);

@@ -13,6 +13,18 @@ pub struct Status {
     pub two_factor_enabled: bool,
     pub license: LicenseReport,
     pub counts: Counts,
+    /// Absent from portals older than the directory status.
+    #[serde(default)]
+    pub directory: Option<DirectoryHealth>,
+}
+
+/// The directory users sign in against, as the portal found it while answering.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryHealth {
+    pub kind: String,
+    pub url: Option<String>,
+    pub answering: bool,
+    pub problem: Option<String>,
 }
 
 /// The license status and whether the portal checks licenses against the development

@@ -54,7 +54,31 @@ pub(super) fn actor(headers: &HeaderMap) -> String {
 async fn current_status(state: AppState) -> ApiResult<Status> {
     let (store, vendor, now) = (state.store.clone(), state.vendor_key, state.now());
     let status = blocking::run(move || ops::status(store.as_ref(), &vendor, now)).await?;
-    Ok(Json(status.into()))
+    Ok(Json(Status::new(status, directory_health(&state).await)))
+}
+
+/// The configured directory asked now (the status is fetched at connect and refresh, so a
+/// connect and bind each time is cheap); the built-in one always answers.
+async fn directory_health(state: &AppState) -> DirectoryHealth {
+    let Some(configured) = &state.settings.directory else {
+        return DirectoryHealth {
+            kind: "builtin".into(),
+            url: None,
+            answering: true,
+            problem: None,
+        };
+    };
+    let directory = &configured.directory;
+    let problem = directory.health().await.err().map(|e| e.to_string());
+    if let Some(problem) = &problem {
+        tracing::warn!(%problem, "the directory does not answer the status check");
+    }
+    DirectoryHealth {
+        kind: directory.kind().into(),
+        url: directory.location(),
+        answering: problem.is_none(),
+        problem,
+    }
 }
 
 async fn current_principals(state: AppState) -> ApiResult<PrincipalList> {

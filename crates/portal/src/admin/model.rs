@@ -33,6 +33,21 @@ pub struct Status {
     pub two_factor_enabled: bool,
     pub license: LicenseReport,
     pub counts: Counts,
+    pub directory: DirectoryHealth,
+}
+
+/// The directory users sign in against, as the portal found it while answering.
+#[derive(Clone, Debug, Serialize, ToSchema)]
+pub struct DirectoryHealth {
+    /// `builtin` (the portal's own users) or `ldap`.
+    pub kind: String,
+    /// The LDAP URL; absent for the built-in directory.
+    pub url: Option<String>,
+    /// Whether it answered a connect and the service account's bind just now (always true
+    /// for the built-in directory). While it does not, sign-ins are refused, never let through.
+    pub answering: bool,
+    /// What failed, when it did not answer (no password is ever in it).
+    pub problem: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize, ToSchema)]
@@ -60,9 +75,10 @@ impl From<ops::LicenseReport> for LicenseReport {
     }
 }
 
-impl From<ops::Status> for Status {
-    fn from(s: ops::Status) -> Self {
+impl Status {
+    pub fn new(s: ops::Status, directory: DirectoryHealth) -> Self {
         Status {
+            directory,
             two_factor_enabled: s.two_factor_enabled,
             license: s.license.into(),
             counts: Counts {

@@ -435,6 +435,17 @@ impl Directory for LdapDirectory {
         "ldap"
     }
 
+    fn location(&self) -> Option<String> {
+        Some(self.settings.url.clone())
+    }
+
+    async fn health(&self) -> Result<(), DirectoryError> {
+        let mut ldap = self.connect().await?;
+        let bound = self.service_bind(&mut ldap).await;
+        let _ = ldap.unbind().await;
+        bound
+    }
+
     async fn authenticate(
         &self,
         name: &str,

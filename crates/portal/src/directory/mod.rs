@@ -96,6 +96,18 @@ pub trait Directory: Send + Sync + 'static {
     /// `builtin` or `ldap`.
     fn kind(&self) -> &'static str;
 
+    /// Where it is (the LDAP URL), for the Admin mode's status; `None` for the built-in one.
+    fn location(&self) -> Option<String> {
+        None
+    }
+
+    /// Whether it answers now: for LDAP a connect and the service account's bind, within the
+    /// configured timeout. The built-in directory is the store, whose failures speak for
+    /// themselves.
+    async fn health(&self) -> Result<(), DirectoryError> {
+        Ok(())
+    }
+
     /// Checks `name`'s password with the same work and the same answer for an unknown user
     /// and a wrong password. `slot` (a hash slot of `password_check`) is held until the check
     /// is over.

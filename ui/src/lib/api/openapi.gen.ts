@@ -325,6 +325,20 @@ export interface components {
             members?: number | null;
             name: string;
         };
+        /** @description The directory users sign in against, as the portal found it while answering. */
+        DirectoryHealth: {
+            /**
+             * @description Whether it answered a connect and the service account's bind just now (always true
+             *     for the built-in directory). While it does not, sign-ins are refused, never let through.
+             */
+            answering: boolean;
+            /** @description `builtin` (the portal's own users) or `ldap`. */
+            kind: string;
+            /** @description What failed, when it did not answer (no password is ever in it). */
+            problem?: string | null;
+            /** @description The LDAP URL; absent for the built-in directory. */
+            url?: string | null;
+        };
         /** @description One page of a directory search and how many match in all. */
         DirectoryPage: {
             items: components["schemas"]["DirectoryEntry"][];
@@ -345,7 +359,7 @@ export interface components {
          *     shows `message`.
          * @enum {string}
          */
-        ErrorCode: "missing_token" | "invalid_token" | "no_such_endpoint" | "user_not_found" | "group_not_found" | "principal_not_found" | "not_found" | "already_exists" | "unknown_principal_kind" | "seat_limit" | "license_invalid" | "invalid_value" | "invalid_request" | "search_too_long" | "invalid_body" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "database_busy" | "database_unavailable" | "disk_full" | "internal" | "too_busy";
+        ErrorCode: "missing_token" | "invalid_token" | "no_such_endpoint" | "user_not_found" | "group_not_found" | "principal_not_found" | "not_found" | "already_exists" | "unknown_principal_kind" | "seat_limit" | "license_invalid" | "invalid_value" | "invalid_request" | "search_too_long" | "invalid_body" | "invalid_query" | "invalid_path" | "unsupported_media_type" | "payload_too_large" | "database_busy" | "database_unavailable" | "directory_unavailable" | "disk_full" | "internal" | "too_busy";
         ErrorDetail: {
             code: components["schemas"]["ErrorCode"];
             /** @description The same in English, for people and logs. */
@@ -480,6 +494,7 @@ export interface components {
         /** @description `GET /api/v1/status`: what the status bar shows. */
         Status: {
             counts: components["schemas"]["Counts"];
+            directory: components["schemas"]["DirectoryHealth"];
             license: components["schemas"]["LicenseReport"];
             two_factor_enabled: boolean;
         };
@@ -555,7 +570,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -616,7 +631,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -662,7 +677,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -740,7 +755,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -787,7 +802,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -833,7 +848,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -928,7 +943,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1014,7 +1029,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1082,7 +1097,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1128,7 +1143,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1205,7 +1220,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1251,7 +1266,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1337,7 +1352,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1423,7 +1438,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,7 +1524,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;
@@ -1575,7 +1590,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`) or the disk is full (`disk_full`); retry */
+            /** @description the database is busy (`database_busy`), cannot be reached (`database_unavailable`), the directory does not answer (`directory_unavailable`) or the disk is full (`disk_full`); retry */
             503: {
                 headers: {
                     [name: string]: unknown;

@@ -13,6 +13,7 @@ export type Principal = Schemas["Principal"];
 export type LicenseStatus = Schemas["LicenseStatus"];
 export type LicenseReport = Schemas["LicenseReport"];
 export type Status = Schemas["Status"];
+export type DirectoryHealth = Schemas["DirectoryHealth"];
 export type DirectoryEntry = Schemas["DirectoryEntry"];
 export type DirectoryPage = Schemas["DirectoryPage"];
 export type PrincipalEntry = Schemas["PrincipalEntry"];

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { translate } from "../i18n";
-import { auditActionText, lastSignInText, licenseView, userStateView } from "./present";
+import { auditActionText, directoryView, lastSignInText, licenseView, userStateView } from "./present";
 
 const t = (key: string, params?: Record<string, string | number>) => translate("en", key, params);
 const date = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
@@ -50,5 +50,30 @@ describe("auditActionText", () => {
   it("words known actions and shows unknown ones as they are", () => {
     expect(auditActionText({ id: 1, at: 0, actor: "a", action: "user.reset" }, t)).not.toBe("user.reset");
     expect(auditActionText({ id: 1, at: 0, actor: "a", action: "new.thing" }, t)).toBe("new.thing");
+  });
+});
+
+describe("directoryView", () => {
+  it("names the built-in directory without a state to watch", () => {
+    const v = directoryView({ kind: "builtin", answering: true }, t);
+    expect(v).toEqual({ tone: "neutral", title: "Built-in directory", detail: "The portal's own users and groups" });
+  });
+
+  it("shows an answering LDAP directory by its URL, in the ok tone", () => {
+    const v = directoryView({ kind: "ldap", url: "ldaps://dc.example.com", answering: true }, t);
+    expect(v).toEqual({ tone: "ok", title: "Directory answers", detail: "ldaps://dc.example.com" });
+  });
+
+  it("says a directory that does not answer refuses sign-ins, with where and why, in the bad tone", () => {
+    const v = directoryView({ kind: "ldap", url: "ldap://127.0.0.1:389", answering: false, problem: "connecting: refused" }, t);
+    expect(v?.tone).toBe("bad");
+    expect(v?.title).toBe("Directory does not answer");
+    expect(v?.detail).toContain("ldap://127.0.0.1:389");
+    expect(v?.detail).toContain("sign-ins are refused");
+    expect(v?.problem).toBe("connecting: refused");
+  });
+
+  it("shows nothing for a portal too old to report its directory", () => {
+    expect(directoryView(undefined, t)).toBeNull();
   });
 });

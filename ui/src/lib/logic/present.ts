@@ -2,7 +2,7 @@
 // badge, audit actions → words. Pure functions over the message catalogue, so the wording
 // is tested without a window.
 
-import type { AuditEntry, CoveredUser, LicenseStatus } from "../api/types";
+import type { AuditEntry, CoveredUser, DirectoryHealth, LicenseStatus } from "../api/types";
 
 export type Tone = "ok" | "warn" | "bad" | "neutral";
 type Translate = (key: string, params?: Record<string, string | number>) => string;
@@ -12,6 +12,24 @@ export interface LicenseView {
   tone: Tone;
   title: string;
   detail: string;
+}
+
+/** The directory box beside the license: where users sign in against, and whether it
+ *  answered the portal just now. A portal too old to say is shown as nothing. */
+export interface DirectoryView extends LicenseView {
+  /** The portal's reason, when it does not answer. */
+  problem?: string;
+}
+
+export function directoryView(directory: DirectoryHealth | null | undefined, t: Translate): DirectoryView | null {
+  if (!directory) return null;
+  if (directory.kind === "builtin") {
+    return { tone: "neutral", title: t("directory.builtin.title"), detail: t("directory.builtin.detail") };
+  }
+  const where = directory.url ?? directory.kind;
+  return directory.answering
+    ? { tone: "ok", title: t("directory.answering.title"), detail: where }
+    : { tone: "bad", title: t("directory.down.title"), detail: t("directory.down.detail", { where }), problem: directory.problem ?? "" };
 }
 
 export function licenseView(license: LicenseStatus, t: Translate, date: DateFmt): LicenseView {
