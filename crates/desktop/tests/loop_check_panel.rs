@@ -7,8 +7,7 @@
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use twofold_desktop::authenticator::clipboard::ClipboardError;
-use twofold_desktop::authenticator::ClipboardAccess;
+use twofold_desktop::authenticator::MemoryClipboard;
 use twofold_desktop::connection::local_token::LocalToken;
 use twofold_desktop::connection::token_store::MemoryTokenStore;
 use twofold_desktop::loop_check::panel::{self, LoopCheckPanel, PanelEvent};
@@ -17,23 +16,6 @@ use twofold_desktop::AdminSession;
 use twofold_e2e::Portal;
 use twofold_vault::{MemoryStore, Vault};
 use zeroize::Zeroizing;
-
-#[derive(Default)]
-struct Clipboard(Mutex<Option<String>>);
-
-impl ClipboardAccess for Clipboard {
-    fn set_text(&self, text: &str) -> Result<(), ClipboardError> {
-        *self.0.lock().unwrap() = Some(text.to_string());
-        Ok(())
-    }
-    fn text(&self) -> Option<Zeroizing<String>> {
-        self.0.lock().unwrap().clone().map(Zeroizing::new)
-    }
-    fn clear(&self) -> Result<(), ClipboardError> {
-        *self.0.lock().unwrap() = None;
-        Ok(())
-    }
-}
 
 fn session(config: PathBuf, portal: &Portal) -> AdminSession {
     let (path, token) = (portal.data_dir().join("admin.token"), portal.admin_token.clone());
@@ -54,7 +36,7 @@ async fn the_panel_runs_the_loop_with_the_admin_connection_streams_each_step_and
     let config = dir.path().join("config");
     let vault = dir.path().join("vault");
     let secrets = Arc::new(MemoryStore::new());
-    let clipboard = Arc::new(Clipboard::default());
+    let clipboard = Arc::new(MemoryClipboard::default());
     let s = session(config.clone(), &portal);
     s.connect(&portal.admin_base, None).await.expect("the Admin connection");
     let p = LoopCheckPanel::new(config.clone(), vault.clone(), secrets.clone(), clipboard.clone());
@@ -99,7 +81,7 @@ async fn the_panel_runs_the_loop_with_the_admin_connection_streams_each_step_and
 
     assert_eq!(view.table, view.report.to_table());
     p.copy_report().unwrap();
-    assert_eq!(clipboard.0.lock().unwrap().as_deref(), Some(view.table.as_str()));
+    assert_eq!(clipboard.held().as_deref(), Some(view.table.as_str()));
     assert_eq!(panel::load(&config).portal_url.as_deref(), Some(portal.base.as_str()));
     assert_eq!(p.state(&portal.admin_base).portal_url, portal.base);
 

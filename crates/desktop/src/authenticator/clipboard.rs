@@ -125,30 +125,42 @@ impl ClipboardAccess for SystemClipboard {
     }
 }
 
+/// A clipboard in memory: what a headless run copies, and what tests read back.
+#[derive(Default)]
+pub struct MemoryClipboard(Mutex<Option<Zeroizing<String>>>);
+
+impl MemoryClipboard {
+    /// The text it holds, if any.
+    pub fn held(&self) -> Option<String> {
+        self.lock().as_ref().map(|t| t.to_string())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Zeroizing<String>>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl ClipboardAccess for MemoryClipboard {
+    fn set_text(&self, text: &str) -> Result<(), ClipboardError> {
+        *self.lock() = Some(Zeroizing::new(text.to_string()));
+        Ok(())
+    }
+    fn text(&self) -> Option<Zeroizing<String>> {
+        self.lock().clone()
+    }
+    fn clear(&self) -> Result<(), ClipboardError> {
+        *self.lock() = None;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[derive(Default)]
-    struct Fake(Mutex<Option<String>>);
-
-    impl ClipboardAccess for Fake {
-        fn set_text(&self, text: &str) -> Result<(), ClipboardError> {
-            *self.0.lock().unwrap() = Some(text.to_string());
-            Ok(())
-        }
-        fn text(&self) -> Option<Zeroizing<String>> {
-            self.0.lock().unwrap().clone().map(Zeroizing::new)
-        }
-        fn clear(&self) -> Result<(), ClipboardError> {
-            *self.0.lock().unwrap() = None;
-            Ok(())
-        }
-    }
-
     #[test]
     fn the_code_is_cleared_when_the_clipboard_still_holds_it() {
-        let fake = Fake::default();
+        let fake = MemoryClipboard::default();
         fake.set_text("123456").unwrap();
         assert!(clear_if_unchanged(&fake, "123456").unwrap());
         assert_eq!(fake.text(), None);
@@ -156,7 +168,7 @@ mod tests {
 
     #[test]
     fn something_copied_since_is_left_alone() {
-        let fake = Fake::default();
+        let fake = MemoryClipboard::default();
         fake.set_text("my own notes").unwrap();
         assert!(!clear_if_unchanged(&fake, "123456").unwrap());
         assert_eq!(fake.text().as_deref().map(String::as_str), Some("my own notes"));
@@ -164,7 +176,7 @@ mod tests {
 
     #[test]
     fn copying_puts_the_code_on_the_clipboard_at_once() {
-        let fake = Arc::new(Fake::default());
+        let fake = Arc::new(MemoryClipboard::default());
         let clipboard = CodeClipboard::new(fake.clone());
         clipboard.copy("654321").unwrap();
         assert_eq!(fake.text().as_deref().map(String::as_str), Some("654321"));

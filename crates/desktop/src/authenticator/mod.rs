@@ -19,7 +19,7 @@ pub mod preview;
 pub mod service;
 
 pub use camera::{CameraChoice, CameraEvent, CameraSink};
-pub use clipboard::{ClipboardAccess, SystemClipboard, CLEAR_AFTER};
+pub use clipboard::{ClipboardAccess, MemoryClipboard, SystemClipboard, CLEAR_AFTER};
 pub use data_dir::{vault_dir, VAULT_DIR_ENV};
 pub use error::AuthError;
 pub use export::{ExportFormat, TransferCodes};

@@ -337,28 +337,11 @@ pub fn save(config_dir: &Path, panel: &PanelSettings) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::authenticator::clipboard::ClipboardError;
+    use crate::authenticator::clipboard::MemoryClipboard;
     use crate::connection::token_store::MemoryTokenStore;
     use crate::loop_check::StepStatus;
 
-    #[derive(Default)]
-    struct FakeClipboard(Mutex<Option<String>>);
-
-    impl ClipboardAccess for FakeClipboard {
-        fn set_text(&self, text: &str) -> Result<(), ClipboardError> {
-            *self.0.lock().unwrap() = Some(text.to_string());
-            Ok(())
-        }
-        fn text(&self) -> Option<Zeroizing<String>> {
-            self.0.lock().unwrap().clone().map(Zeroizing::new)
-        }
-        fn clear(&self) -> Result<(), ClipboardError> {
-            *self.0.lock().unwrap() = None;
-            Ok(())
-        }
-    }
-
-    fn panel(dir: &Path, clipboard: Arc<FakeClipboard>) -> LoopCheckPanel {
+    fn panel(dir: &Path, clipboard: Arc<MemoryClipboard>) -> LoopCheckPanel {
         LoopCheckPanel::new(
             dir.to_path_buf(),
             dir.join("vault"),
@@ -452,7 +435,7 @@ mod tests {
     #[test]
     fn the_report_view_carries_the_cli_table_and_copy_report_copies_it() {
         let dir = tempfile::tempdir().unwrap();
-        let clipboard = Arc::new(FakeClipboard::default());
+        let clipboard = Arc::new(MemoryClipboard::default());
         let p = panel(dir.path(), clipboard.clone());
         assert_eq!(p.copy_report().err().map(|e| e.kind()), Some("no_report"));
         let report = LoopReport {
@@ -469,7 +452,7 @@ mod tests {
         assert_eq!(v["table"], report.to_table());
         *p.last_table.lock().unwrap() = Some(view.table.clone());
         p.copy_report().unwrap();
-        assert_eq!(clipboard.0.lock().unwrap().as_deref(), Some(report.to_table().as_str()));
+        assert_eq!(clipboard.held().as_deref(), Some(report.to_table().as_str()));
     }
 
     #[test]
