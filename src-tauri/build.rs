@@ -34,6 +34,7 @@ const COMMANDS: &[&str] = &[
     "authenticator_copy",
     "authenticator_move",
     "authenticator_delete",
+    "authenticator_account_qr",
     "authenticator_cameras",
     "authenticator_camera_start",
     "authenticator_camera_stop",

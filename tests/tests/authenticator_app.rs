@@ -397,8 +397,8 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
 }
 
 #[tokio::test]
-async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes() {
-    let test = "authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes";
+async fn authenticator_copies_a_code_shows_its_qr_code_and_deletes_only_after_yes() {
+    let test = "authenticator_copies_a_code_shows_its_qr_code_and_deletes_only_after_yes";
     if !tools(test) {
         return;
     }
@@ -421,6 +421,31 @@ async fn authenticator_copies_a_code_to_the_clipboard_and_deletes_only_after_yes
     app.click("[data-testid=toast] button").await;
     app.find(&row("alice@example.com")).await.send_keys("\u{E007}").await.expect("press Enter");
     app.find("[data-testid=toast][data-tone=ok]").await;
+
+    // Its QR code, to move it to a phone: what the screen shows scans (zbarimg, as a phone
+    // would) to the account's own link; closing the dialog takes the image away.
+    app.click(&format!("{} [data-testid=auth-show-qr]", row("alice@example.com"))).await;
+    app.wait_for_text("[data-testid=auth-qr-dialog]", "Anyone who sees").await;
+    let image = app.find("[data-testid=auth-qr-image]").await;
+    app.wait_until(
+        "document.querySelector('[data-testid=auth-qr-image]').naturalWidth > 0",
+        "the QR image has loaded",
+    )
+    .await;
+    let shown = image.screenshot().await.expect("screenshot of the QR image");
+    let found = twofold_e2e::zbar_decode(&shown);
+    assert_eq!(found.len(), 1, "one QR code on screen: {found:?}");
+    let uri = twofold_e2e::OtpauthUri::parse(&found[0]).expect("an otpauth:// link");
+    assert_eq!(uri.param("secret"), Some(GITHUB_SECRET), "{}", found[0]);
+    assert_eq!(uri.param("issuer"), Some("GitHub"), "{}", found[0]);
+    assert!(
+        uri.label.ends_with("alice%40example.com") || uri.label.ends_with("alice@example.com"),
+        "{}",
+        uri.label
+    );
+    println!("account QR: {}", app.screenshot("authenticator-account-qr").await.display());
+    app.click("[data-testid=auth-qr-close]").await;
+    app.wait_until("!document.querySelector('[data-testid=auth-qr-image]')", "the QR closes").await;
 
     app.click(&format!("{} [data-testid=auth-delete]", row("alice@example.com"))).await;
     app.find("[data-testid=confirm]").await;

@@ -302,26 +302,31 @@ impl Vault {
         self.issued_hotp.clear();
     }
 
-    /// The secret of `id`, from the session cache or else the store.
     /// Every account with its secret, in the user's order, for an export. All or nothing: an
     /// account whose secret cannot be read fails the whole export (naming it), so an export
     /// never silently leaves an account behind.
     pub fn export_all(&mut self) -> Result<Vec<OtpAuth>> {
-        let mut out = Vec::new();
-        for account in self.db.all()? {
-            let secret = self.secret(&account.id)?;
-            out.push(OtpAuth {
-                issuer: account.issuer.clone(),
-                account: account.account.clone(),
-                secret,
-                algorithm: account.algorithm,
-                digits: account.digits,
-                kind: account.kind,
-            });
-        }
-        Ok(out)
+        self.db.all()?.iter().map(|account| self.with_secret(account)).collect()
     }
 
+    /// One account with its secret, for showing it to another app (its QR code).
+    pub fn export_one(&mut self, id: &str) -> Result<OtpAuth> {
+        let account = self.account(id)?;
+        self.with_secret(&account)
+    }
+
+    fn with_secret(&mut self, account: &Account) -> Result<OtpAuth> {
+        Ok(OtpAuth {
+            issuer: account.issuer.clone(),
+            account: account.account.clone(),
+            secret: self.secret(&account.id)?,
+            algorithm: account.algorithm,
+            digits: account.digits,
+            kind: account.kind.clone(),
+        })
+    }
+
+    /// The secret of `id`, from the session cache or else the store.
     fn secret(&mut self, id: &str) -> Result<Secret> {
         if let Some(secret) = self.secrets.get(id) {
             return Ok(secret.clone());

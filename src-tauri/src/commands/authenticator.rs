@@ -103,6 +103,15 @@ pub async fn authenticator_delete(mode: Mode<'_>, id: String) -> Result<CodeList
     mode.run(move |a| a.delete(&id)).await
 }
 
+/// One account's QR code as a PNG in base64, for the web view to show (the only way a secret
+/// reaches the web side, and only because the user asked to show it to a phone).
+#[tauri::command]
+pub async fn authenticator_account_qr(mode: Mode<'_>, id: String) -> Result<String, AuthError> {
+    use base64::Engine as _;
+    let png = mode.run(move |a| a.account_qr(&id)).await?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(&*png))
+}
+
 #[tauri::command]
 pub async fn authenticator_cameras(mode: Mode<'_>) -> Result<Vec<CameraChoice>, AuthError> {
     mode.run(|a| a.cameras()).await

@@ -1,6 +1,6 @@
 //! Leaving (or backing up): the vault's accounts as a file another app reads — an encrypted
 //! Aegis vault, or a plain `otpauth://` list — or as Google Authenticator transfer QR codes
-//! for a phone. The secrets are read from the keyring for the export only; what is returned
+//! for a phone, or one account's own QR code (its `otpauth://` URI) for any app. The secrets are read from the keyring for the export only; what is returned
 //! is the caller's to write or show (never to a log).
 
 use zeroize::Zeroizing;
@@ -60,14 +60,19 @@ impl Authenticator {
         let images = transfer.uris.iter().map(|uri| qr_png(uri)).collect::<Result<_, _>>()?;
         Ok(TransferCodes { images, skipped: transfer.skipped })
     }
+
+    /// One account's QR code (a PNG of its `otpauth://` URI), as the site that issued it
+    /// showed it: any authenticator app scans it. The secret is read for this only.
+    pub fn account_qr(&self, id: &str) -> Result<Zeroizing<Vec<u8>>, AuthError> {
+        let auth = self.with_vault(|v| v.export_one(id))?;
+        qr_png(&auth.to_uri())
+    }
 }
 
 /// A QR code of `text` as a PNG, with a quiet zone and modules large enough for a phone.
 fn qr_png(text: &str) -> Result<Zeroizing<Vec<u8>>, AuthError> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
-        .map_err(|e| {
-            AuthError::Internal(format!("the transfer code does not fit a QR code: {e}"))
-        })?;
+        .map_err(|e| AuthError::Internal(format!("the text does not fit a QR code: {e}")))?;
     let image = code.render::<image::Luma<u8>>().module_dimensions(6, 6).quiet_zone(true).build();
     let mut png = Zeroizing::new(Vec::new());
     image

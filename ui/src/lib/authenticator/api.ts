@@ -37,6 +37,8 @@ export const authenticatorApi = {
   copy: (id: string) => call<{ clear_after_secs: number }>("authenticator_copy", { id }),
   move: (id: string, index: number) => call<CodeList>("authenticator_move", { id, index }),
   remove: (id: string) => call<CodeList>("authenticator_delete", { id }),
+  /** The account's QR code (its otpauth:// URI), a PNG in base64. */
+  accountQr: (id: string) => call<string>("authenticator_account_qr", { id }),
   cameras: () => call<CameraChoice[]>("authenticator_cameras"),
   cameraStart: (index: number, onEvent: (e: CameraEvent) => void) => {
     const events = new Channel<CameraEvent>();
