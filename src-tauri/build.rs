@@ -35,6 +35,7 @@ const COMMANDS: &[&str] = &[
     "authenticator_move",
     "authenticator_delete",
     "authenticator_account_qr",
+    "authenticator_transfer_codes",
     "authenticator_cameras",
     "authenticator_camera_start",
     "authenticator_camera_stop",

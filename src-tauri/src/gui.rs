@@ -84,6 +84,7 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_move,
             authenticator::authenticator_delete,
             authenticator::authenticator_account_qr,
+            authenticator::authenticator_transfer_codes,
             authenticator::authenticator_cameras,
             authenticator::authenticator_camera_start,
             authenticator::authenticator_camera_stop,

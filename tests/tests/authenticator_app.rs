@@ -397,8 +397,9 @@ async fn authenticator_imports_an_encrypted_export_after_a_preview_and_flags_dup
 }
 
 #[tokio::test]
-async fn authenticator_copies_a_code_shows_its_qr_code_and_deletes_only_after_yes() {
-    let test = "authenticator_copies_a_code_shows_its_qr_code_and_deletes_only_after_yes";
+async fn authenticator_copies_a_code_shows_its_qr_and_transfer_codes_and_deletes_only_after_yes() {
+    let test =
+        "authenticator_copies_a_code_shows_its_qr_and_transfer_codes_and_deletes_only_after_yes";
     if !tools(test) {
         return;
     }
@@ -446,6 +447,37 @@ async fn authenticator_copies_a_code_shows_its_qr_code_and_deletes_only_after_ye
     println!("account QR: {}", app.screenshot("authenticator-account-qr").await.display());
     app.click("[data-testid=auth-qr-close]").await;
     app.wait_until("!document.querySelector('[data-testid=auth-qr-image]')", "the QR closes").await;
+
+    // Every account to a phone: Google Authenticator's transfer code, read back by the
+    // importer of such codes, holds this account's secret.
+    app.click("[data-testid=auth-transfer]").await;
+    app.wait_for_text("[data-testid=auth-transfer-count]", "Code 1 of 1").await;
+    app.wait_until(
+        "document.querySelector('[data-testid=auth-transfer-image]').naturalWidth > 0",
+        "the transfer code has loaded",
+    )
+    .await;
+    let shown =
+        app.find("[data-testid=auth-transfer-image]").await.screenshot().await.expect("shot");
+    let found = twofold_e2e::zbar_decode(&shown);
+    assert_eq!(found.len(), 1, "one transfer code on screen: {found:?}");
+    assert!(found[0].starts_with("otpauth-migration://offline?data="), "{}", found[0]);
+    let moved = twofold_core::import::google_migration::import(found[0].as_bytes()).expect("reads");
+    assert_eq!(moved.accounts.len(), 1);
+    assert_eq!(moved.accounts[0].secret.to_base32().as_str(), GITHUB_SECRET);
+    assert_eq!(moved.accounts[0].issuer.as_deref(), Some("GitHub"));
+    println!("transfer: {}", app.screenshot("authenticator-transfer").await.display());
+    // (The copy toasts sit over the dialog's corner; a user waits or dismisses them.)
+    app.client
+        .execute(
+            "document.querySelectorAll('[data-testid=toast] button').forEach(b => b.click())",
+            vec![],
+        )
+        .await
+        .expect("dismiss the toasts");
+    app.click("[data-testid=auth-transfer-close]").await;
+    app.wait_until("!document.querySelector('[data-testid=auth-transfer-image]')", "it closes")
+        .await;
 
     app.click(&format!("{} [data-testid=auth-delete]", row("alice@example.com"))).await;
     app.find("[data-testid=confirm]").await;

@@ -112,6 +112,26 @@ pub async fn authenticator_account_qr(mode: Mode<'_>, id: String) -> Result<Stri
     Ok(base64::engine::general_purpose::STANDARD.encode(&*png))
 }
 
+/// Google Authenticator transfer codes for moving every account to a phone, as the web view
+/// shows them.
+#[derive(serde::Serialize)]
+pub struct TransferView {
+    /// PNGs in base64, in order ("1 of N").
+    images: Vec<String>,
+    /// (account, why) for each account Google Authenticator cannot carry.
+    skipped: Vec<(String, String)>,
+}
+
+#[tauri::command]
+pub async fn authenticator_transfer_codes(mode: Mode<'_>) -> Result<TransferView, AuthError> {
+    use base64::Engine as _;
+    let codes = mode.run(|a| a.transfer_codes()).await?;
+    let encode = |png: &zeroize::Zeroizing<Vec<u8>>| {
+        base64::engine::general_purpose::STANDARD.encode(&**png)
+    };
+    Ok(TransferView { images: codes.images.iter().map(encode).collect(), skipped: codes.skipped })
+}
+
 #[tauri::command]
 pub async fn authenticator_cameras(mode: Mode<'_>) -> Result<Vec<CameraChoice>, AuthError> {
     mode.run(|a| a.cameras()).await

@@ -97,3 +97,11 @@ export type CameraEvent =
   | { event: "frame"; width: number; height: number; pixels: string }
   | { event: "found"; offer: Offer }
   | { event: "failed"; error: AuthError };
+
+/** Google Authenticator transfer codes (authenticator_transfer_codes). */
+export interface TransferCodes {
+  /** PNGs in base64, in order. */
+  images: string[];
+  /** [account, why] for each account Google Authenticator cannot carry. */
+  skipped: [string, string][];
+}
