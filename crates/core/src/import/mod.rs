@@ -20,13 +20,9 @@
 //!
 //! Files of the shared test corpus (`shared/corpus/imports/`) that no importer here reads:
 //!
-//! - `google_authenticator.sqlite`: Google Authenticator's app-internal SQLite database; needs
-//!   SQLite, which the pure core does not do (its export is the `otpauth-migration://` QR
-//!   codes, which are read).
-//! - `microsoft_authenticator.sqlite`: Microsoft Authenticator's app-internal SQLite database;
-//!   needs SQLite, which the pure core does not do.
-//! - `stratum_internal.db`: Stratum's app-internal SQLite database; needs SQLite, which the
-//!   pure core does not do (its JSON backup is read).
+//! - (The app-internal SQLite databases `google_authenticator.sqlite`,
+//!   `microsoft_authenticator.sqlite` and `stratum_internal.db` are read: the desktop crate
+//!   reads their tables and [`app_databases`] maps them.)
 //! - `authenticator_plus.zip`: a ZipCrypto-encrypted zip around a SQLCipher database; needs a
 //!   zip reader, ZipCrypto and SQLCipher, none of which the core has.
 //! - `stratum_encrypted.bin`, `stratum_encrypted_legacy.bin`: encrypted Stratum backups; not
@@ -34,6 +30,7 @@
 
 pub mod aegis;
 pub mod andotp;
+pub mod app_databases;
 pub mod authy;
 pub mod battle_net;
 pub mod bitwarden;
@@ -96,6 +93,10 @@ pub enum Format {
     Steam,
     /// TOTP Authenticator: the encrypted backup, or the app's internal preference file.
     TotpAuthenticator,
+    /// Google Authenticator's internal database (`databases`, SQLite).
+    GoogleAuthenticatorDb,
+    /// Microsoft Authenticator's internal database (`PhoneFactor`, SQLite).
+    MicrosoftAuthenticator,
 }
 
 impl Format {
@@ -119,6 +120,8 @@ impl Format {
             Format::BattleNet => "Battle.net Authenticator",
             Format::Steam => "Steam Guard (steamguard-cli)",
             Format::TotpAuthenticator => "TOTP Authenticator",
+            Format::GoogleAuthenticatorDb => "Google Authenticator database",
+            Format::MicrosoftAuthenticator => "Microsoft Authenticator",
         }
     }
 }
@@ -144,6 +147,9 @@ pub enum ImportError {
     Truncated { format: Format },
     #[error("this {format} file uses something Twofold does not support: {what}")]
     Unsupported { format: Format, what: String },
+    /// An SQLite file that SQLite itself cannot read (cut short, damaged, encrypted).
+    #[error("this SQLite database cannot be read: {reason}")]
+    UnreadableDatabase { reason: String },
 }
 
 impl ImportError {

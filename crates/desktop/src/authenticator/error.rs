@@ -120,7 +120,9 @@ impl AuthError {
                 ImportError::UnknownFormat => "unknown_format",
                 ImportError::PasswordRequired { .. } => "password_required",
                 ImportError::WrongPassword { .. } => "wrong_password",
-                ImportError::Malformed { .. } | ImportError::Truncated { .. } => "damaged_export",
+                ImportError::Malformed { .. }
+                | ImportError::Truncated { .. }
+                | ImportError::UnreadableDatabase { .. } => "damaged_export",
                 ImportError::Unsupported { .. } => "unsupported_export",
             },
             AuthError::Export(e) => match e {

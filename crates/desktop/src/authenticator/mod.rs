@@ -7,6 +7,7 @@
 //! Leaves out the window and the commands (`src-tauri`), decoding (twofold-scanner), parsing
 //! and code maths (twofold-core) and storage (twofold-vault).
 
+pub mod app_database;
 pub mod camera;
 pub mod clipboard;
 pub mod data_dir;

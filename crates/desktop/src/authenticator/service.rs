@@ -392,6 +392,9 @@ pub fn read_export(
     if bytes.len() as u64 > MAX_EXPORT_BYTES {
         return Err(AuthError::FileTooLarge { size: bytes.len() as u64, max: MAX_EXPORT_BYTES });
     }
+    if super::app_database::is_sqlite(bytes) {
+        return super::app_database::import(bytes);
+    }
     let password = password.filter(|p| !p.is_empty());
     Ok(detect_and_import(bytes, password)?)
 }
