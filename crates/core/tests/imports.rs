@@ -57,6 +57,8 @@ const FIXTURES: &[(&str, Format, Importer)] = &[
     ("2fas_authenticator_plain_v4.2fas", Format::TwoFas, twofas::import),
     ("2fas_authenticator_encrypted_v4.2fas", Format::TwoFas, twofas::import),
     ("stratum_plain.json", Format::Stratum, |b, _| stratum::import_json(b)),
+    ("stratum_encrypted.bin", Format::Stratum, stratum::import),
+    ("stratum_encrypted_legacy.bin", Format::Stratum, stratum::import),
     ("proton_authenticator.json", Format::Proton, |b, _| proton::import(b)),
     ("authy_plain.xml", Format::Authy, authy::import),
     ("authy_encrypted.xml", Format::Authy, authy::import),
@@ -93,6 +95,8 @@ const ENCRYPTED: &[(&str, &str)] = &[
     ("freeotp_v2_api27.xml", PASSWORD),
     ("freeotp_v2_api34.xml", PASSWORD),
     ("freeotp_v2_null_algo.xml", PASSWORD),
+    ("stratum_encrypted.bin", PASSWORD),
+    ("stratum_encrypted_legacy.bin", PASSWORD),
 ];
 
 fn is_encrypted(file: &str) -> bool {
@@ -378,17 +382,6 @@ fn garbage_and_empty_input_are_errors() {
         detect_and_import(&noise[..10], Some(PASSWORD)).unwrap_err(),
         ImportError::Truncated { format: Format::AndOtp }
     );
-}
-
-#[test]
-fn encrypted_stratum_backup_is_reported_unsupported() {
-    for file in ["stratum_encrypted.bin", "stratum_encrypted_legacy.bin"] {
-        let err = detect_and_import(&read(file), Some(PASSWORD)).unwrap_err();
-        assert!(
-            matches!(err, ImportError::Unsupported { format: Format::Stratum, .. }),
-            "{file}: {err:?}"
-        );
-    }
 }
 
 #[test]

@@ -25,8 +25,6 @@
 //!   reads their tables and [`app_databases`] maps them.)
 //! - `authenticator_plus.zip`: a ZipCrypto-encrypted zip around a SQLCipher database; needs a
 //!   zip reader, ZipCrypto and SQLCipher, none of which the core has.
-//! - `stratum_encrypted.bin`, `stratum_encrypted_legacy.bin`: encrypted Stratum backups; not
-//!   implemented yet, recognised by their header and reported as unsupported.
 
 pub mod aegis;
 pub mod andotp;
@@ -208,7 +206,7 @@ pub fn detect_and_import(
     password: Option<&str>,
 ) -> Result<ImportReport, ImportError> {
     if stratum::is_encrypted(bytes) {
-        return Err(ImportError::unsupported(Format::Stratum, "encrypted Stratum backups"));
+        return stratum::import(bytes, password);
     }
     if freeotp_v2::is_serialized(bytes) {
         return freeotp_v2::import(bytes, password);
