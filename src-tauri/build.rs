@@ -36,6 +36,8 @@ const COMMANDS: &[&str] = &[
     "authenticator_delete",
     "authenticator_account_qr",
     "authenticator_transfer_codes",
+    "authenticator_export_path",
+    "authenticator_export",
     "authenticator_cameras",
     "authenticator_camera_start",
     "authenticator_camera_stop",

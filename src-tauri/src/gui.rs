@@ -85,6 +85,8 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_delete,
             authenticator::authenticator_account_qr,
             authenticator::authenticator_transfer_codes,
+            authenticator::authenticator_export_path,
+            authenticator::authenticator_export,
             authenticator::authenticator_cameras,
             authenticator::authenticator_camera_start,
             authenticator::authenticator_camera_stop,

@@ -479,6 +479,57 @@ async fn authenticator_copies_a_code_shows_its_qr_and_transfer_codes_and_deletes
     app.wait_until("!document.querySelector('[data-testid=auth-transfer-image]')", "it closes")
         .await;
 
+    // Leaving: an encrypted export Twofold's (and Aegis's) importer opens with the password,
+    // written 0600; the same name again is refused unless Replace is ticked.
+    let out = vault.path().join("exports");
+    std::fs::create_dir(&out).unwrap();
+    let file = out.join("leaving.json");
+    let export_to = |replace: bool| {
+        let (app, file) = (&app, file.clone());
+        async move {
+            app.click("[data-testid=auth-export]").await;
+            app.wait_until(
+                "document.querySelector('[data-testid=auth-export-path]').value.includes('twofold-export-')",
+                "a file name is proposed",
+            )
+            .await;
+            app.type_into("[data-testid=auth-export-password]", "leave-pw").await;
+            app.type_into("[data-testid=auth-export-again]", "leave-pw").await;
+            app.type_into("[data-testid=auth-export-path]", file.to_str().unwrap()).await;
+            if replace {
+                app.click("[data-testid=auth-export-replace]").await;
+            }
+            app.click("[data-testid=auth-export-write]").await;
+        }
+    };
+    export_to(false).await;
+    app.wait_until(
+        "!document.querySelector('[data-testid=auth-export-dialog]')",
+        "the export closes",
+    )
+    .await;
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("the export file").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the export is private");
+    }
+    let back =
+        twofold_core::import::detect_and_import(&std::fs::read(&file).unwrap(), Some("leave-pw"))
+            .expect("the importer opens the export");
+    assert_eq!(back.accounts.len(), 1);
+    assert_eq!(back.accounts[0].secret.to_base32().as_str(), GITHUB_SECRET);
+    assert!(
+        twofold_core::import::detect_and_import(&std::fs::read(&file).unwrap(), Some("wrong"))
+            .is_err(),
+        "only with its password"
+    );
+    export_to(false).await;
+    app.find("[data-testid=auth-export-error][data-kind=export_exists]").await;
+    println!("export exists: {}", app.screenshot("authenticator-export-exists").await.display());
+    app.click("[data-testid=auth-export-replace]").await;
+    app.click("[data-testid=auth-export-write]").await;
+    app.wait_until("!document.querySelector('[data-testid=auth-export-dialog]')", "replaced").await;
+
     app.click(&format!("{} [data-testid=auth-delete]", row("alice@example.com"))).await;
     app.find("[data-testid=confirm]").await;
     println!("confirm delete: {}", app.screenshot("authenticator-confirm-delete").await.display());

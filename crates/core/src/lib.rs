@@ -8,6 +8,7 @@
 //! other crates and call in here, so the rules are written and tested once.
 
 pub mod data_dir;
+pub mod dates;
 pub mod display;
 pub mod enrollment;
 pub mod export;

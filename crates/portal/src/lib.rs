@@ -7,7 +7,7 @@ pub mod blocking;
 pub mod client_address;
 pub mod clock;
 pub mod config;
-pub mod dates;
+pub use twofold_core::dates;
 pub mod directory;
 pub mod error;
 pub mod forward_auth;

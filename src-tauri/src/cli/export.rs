@@ -8,7 +8,7 @@
 //! written whole (a temporary file renamed into place), so a failed export leaves no half file
 //! and an existing file is replaced only with `--force`.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -115,27 +115,7 @@ fn export_password(from_stdin: bool) -> anyhow::Result<Zeroizing<String>> {
     Ok(first)
 }
 
-/// Writes `bytes` to `path` through a 0600 temporary file in the same directory, renamed
-/// into place once complete and flushed.
 fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().context("the output path names no file")?;
-    let tmp = dir.join(format!(".{}.partial", name.to_string_lossy()));
-    let result = (|| {
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(e) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e).with_context(|| format!("cannot write {}", path.display()));
-    }
-    Ok(())
+    twofold_desktop::authenticator::export::write_private(path, bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
 }

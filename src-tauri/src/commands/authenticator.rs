@@ -132,6 +132,42 @@ pub async fn authenticator_transfer_codes(mode: Mode<'_>) -> Result<TransferView
     Ok(TransferView { images: codes.images.iter().map(encode).collect(), skipped: codes.skipped })
 }
 
+fn export_format(format: &str) -> Result<ExportFormat, AuthError> {
+    match format {
+        "aegis" => Ok(ExportFormat::Aegis),
+        "uris" => Ok(ExportFormat::UriList),
+        other => Err(AuthError::Internal(format!("unknown export format {other:?}"))),
+    }
+}
+
+/// Where the Export dialog proposes to write (`$TWOFOLD_EXPORT_DIR`, else the home folder).
+#[tauri::command]
+pub fn authenticator_export_path(format: String) -> Result<String, AuthError> {
+    let home = std::env::var_os("TWOFOLD_EXPORT_DIR")
+        .or_else(|| std::env::var_os("HOME"))
+        .map(std::path::PathBuf::from);
+    let date = twofold_desktop::authenticator::export::today_utc();
+    let path = suggested_export_path(export_format(&format)?, home, &date);
+    Ok(path.display().to_string())
+}
+
+/// Writes the whole vault to the path the user confirmed; the password (for `aegis`) comes in
+/// the password header, like an import's.
+#[tauri::command]
+pub async fn authenticator_export(
+    mode: Mode<'_>,
+    request: Request<'_>,
+    format: String,
+    path: String,
+    replace: bool,
+) -> Result<Written, AuthError> {
+    let (format, password) = (export_format(&format)?, password(&request));
+    mode.run(move |a| {
+        a.export_to(format, password.as_deref().map(|p| p.as_str()), path.as_ref(), replace)
+    })
+    .await
+}
+
 #[tauri::command]
 pub async fn authenticator_cameras(mode: Mode<'_>) -> Result<Vec<CameraChoice>, AuthError> {
     mode.run(|a| a.cameras()).await

@@ -71,6 +71,15 @@ pub enum AuthError {
     #[error(transparent)]
     Clipboard(#[from] super::clipboard::ClipboardError),
 
+    /// The export's file exists and the user did not ask to replace it.
+    #[error("{path} exists already: replace it, or choose another name")]
+    ExportExists { path: String },
+
+    /// The export's file could not be written (no such folder, no permission, disk full);
+    /// nothing was left behind.
+    #[error("cannot write {path}: {detail}")]
+    WriteFailed { path: String, detail: String },
+
     /// Something that is a bug, not a user error (a worker thread panicked…).
     #[error("internal error: {0}")]
     Internal(String),
@@ -135,6 +144,8 @@ impl AuthError {
             AuthError::PreviewExpired => "preview_expired",
             AuthError::NoCodeYet => "no_code_yet",
             AuthError::Clipboard(_) => "clipboard",
+            AuthError::ExportExists { .. } => "export_exists",
+            AuthError::WriteFailed { .. } => "write_failed",
             AuthError::Internal(_) => "internal",
         }
     }

@@ -23,7 +23,7 @@ pub use camera::{CameraChoice, CameraEvent, CameraSink};
 pub use clipboard::{ClipboardAccess, MemoryClipboard, SystemClipboard, CLEAR_AFTER};
 pub use data_dir::{vault_dir, VAULT_DIR_ENV};
 pub use error::AuthError;
-pub use export::{ExportFormat, TransferCodes};
+pub use export::{suggested_export_path, ExportFormat, TransferCodes, Written};
 pub use list::CodeList;
 pub use manual::{FieldError, ManualEntry};
 pub use preview::{Candidate, Preview, Source};

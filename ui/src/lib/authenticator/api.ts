@@ -3,7 +3,7 @@
 // percent-encoded header. Rejections are normalised to AuthError.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, CodeList, ManualEntry, Offer, Preview, TransferCodes } from "./types";
+import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, CodeList, ManualEntry, ExportKind, Offer, Preview, TransferCodes, Written } from "./types";
 
 export function toAuthError(thrown: unknown): AuthError {
   if (thrown && typeof thrown === "object" && "kind" in thrown && typeof (thrown as { kind: unknown }).kind === "string") {
@@ -39,6 +39,11 @@ export const authenticatorApi = {
   remove: (id: string) => call<CodeList>("authenticator_delete", { id }),
   /** The account's QR code (its otpauth:// URI), a PNG in base64. */
   accountQr: (id: string) => call<string>("authenticator_account_qr", { id }),
+  /** Where the Export dialog proposes to write a file of `format`. */
+  exportPath: (format: ExportKind) => call<string>("authenticator_export_path", { format }),
+  /** Writes every account to `path`; the password travels in the header, like an import's. */
+  exportTo: (format: ExportKind, path: string, replace: boolean, password: string | null) =>
+    call<Written>("authenticator_export", { format, path, replace }, password ? { headers: { "x-twofold-password": encodeURIComponent(password) } } : undefined),
   /** Google Authenticator transfer codes of every account (PNGs in base64, in order). */
   transferCodes: () => call<TransferCodes>("authenticator_transfer_codes"),
   cameras: () => call<CameraChoice[]>("authenticator_cameras"),

@@ -14,7 +14,7 @@ export const KNOWN_KINDS = [
   "screen_capture", "clipboard_empty", "clipboard_no_image", "clipboard", "no_camera", "camera_denied", "camera_busy",
   "camera", "no_code", "not_authenticator_code", "unknown_format", "password_required", "wrong_password",
   "damaged_export", "unsupported_export", "nothing_to_import", "empty_file", "file_too_large", "preview_expired",
-  "no_code_yet", "internal",
+  "no_code_yet", "export_password_required", "nothing_to_export", "export_exists", "write_failed", "internal",
 ] as const;
 
 export function isKeyringError(e: AuthError | null | undefined): boolean {

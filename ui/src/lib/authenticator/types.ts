@@ -105,3 +105,12 @@ export interface TransferCodes {
   /** [account, why] for each account Google Authenticator cannot carry. */
   skipped: [string, string][];
 }
+
+/** The file formats of the Export dialog. */
+export type ExportKind = "aegis" | "uris";
+
+/** Where an export was written (authenticator_export). */
+export interface Written {
+  path: string;
+  accounts: number;
+}

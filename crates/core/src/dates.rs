@@ -1,6 +1,7 @@
 //! Calendar dates in UTC for what people read and type: a license's expiry given as
-//! `YYYY-MM-DD` and shown in the audit log the same way. Proleptic Gregorian arithmetic
-//! (Howard Hinnant's days-from-civil and its inverse); no time zones, no clock.
+//! `YYYY-MM-DD` and shown in the audit log the same way, an HTTP `Date`, an export's file
+//! name. Proleptic Gregorian arithmetic (Howard Hinnant's days-from-civil and its inverse);
+//! no time zones, no clock: the caller passes the time.
 
 /// The Unix second that ends day `YYYY-MM-DD` (UTC), or why the text is not such a date.
 pub fn end_of_day(text: &str) -> Result<u64, String> {
@@ -13,14 +14,18 @@ pub fn end_of_day(text: &str) -> Result<u64, String> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&d) || y < 1970 {
         return Err(format!("{text:?} is not a date"));
     }
+    Ok((days_from_civil(y, m, d) * 86400 + 86399) as u64)
+}
+
+/// Days since 1970-01-01 of the proleptic Gregorian date `y-m-d`.
+pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
     let mp = (m + 9) % 12;
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146097 + doe - 719468;
-    Ok((days * 86400 + 86399) as u64)
+    era * 146097 + doe - 719468
 }
 
 /// `YYYY-MM-DD` (UTC) of Unix second `unix`.
