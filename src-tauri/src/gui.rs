@@ -37,11 +37,14 @@ pub fn run() -> anyhow::Result<()> {
                 Arc::new(twofold_vault::KeyringStore::new()),
                 clipboard.clone(),
             ));
-            app.manage(twofold_desktop::authenticator::Authenticator::new(
+            let mode = twofold_desktop::authenticator::Authenticator::new(
                 vault_dir,
                 Arc::new(twofold_vault::KeyringStore::new()),
                 clipboard,
-            ));
+            )
+            .with_app_lock();
+            authenticator::watch_lock(app.handle(), &mode);
+            app.manage(mode);
             let config = app
                 .config()
                 .app
@@ -90,6 +93,16 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_cameras,
             authenticator::authenticator_camera_start,
             authenticator::authenticator_camera_stop,
+            authenticator::authenticator_lock_status,
+            authenticator::authenticator_lock,
+            authenticator::authenticator_unlock,
+            authenticator::authenticator_set_lock,
+            authenticator::authenticator_remove_lock,
+            authenticator::authenticator_decline_lock_offer,
+            authenticator::authenticator_activity,
+            authenticator::authenticator_backup_status,
+            authenticator::authenticator_set_backup,
+            authenticator::authenticator_turn_off_backup,
             loop_check::loop_check_state,
             loop_check::loop_check_run,
             loop_check::loop_check_copy_report,

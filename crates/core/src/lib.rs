@@ -1,12 +1,13 @@
 //! twofold-core: Twofold's domain. TOTP/HOTP codes, shared secrets, `otpauth://` URIs, the
 //! rule for who needs two-factor authentication, the enrollment state machine, the code
-//! verifier (window, replay, lockout), the license check, importers for other authenticator
+//! verifier (window, replay, lockout), the license check, the desktop app lock's rules, importers for other authenticator
 //! apps' exports and exports to them, and escaping untrusted text for display.
 //!
 //! Leaves out every kind of I/O: no clock (times are passed in as unix seconds), no disk, no
 //! network, no OS randomness (an RNG is passed in). Persistence, HTTP and UI live in the
 //! other crates and call in here, so the rules are written and tested once.
 
+pub mod app_lock;
 pub mod data_dir;
 pub mod dates;
 pub mod display;

@@ -206,3 +206,110 @@ fn password(request: &Request<'_>) -> Option<zeroize::Zeroizing<String>> {
     let decoded = percent_encoding::percent_decode_str(value).decode_utf8().ok()?;
     Some(zeroize::Zeroizing::new(decoded.into_owned()))
 }
+
+// ---- the automatic backup ----------------------------------------------------------------
+
+#[tauri::command]
+pub async fn authenticator_backup_status(mode: Mode<'_>) -> Result<BackupStatus, AuthError> {
+    mode.run(|a| Ok(a.backup_status())).await
+}
+
+/// Turns the automatic backup on (the first backup is written at once).
+#[tauri::command]
+pub async fn authenticator_set_backup(
+    mode: Mode<'_>,
+    choice: BackupChoice,
+) -> Result<BackupStatus, AuthError> {
+    mode.run(move |a| a.set_backup(&choice)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_turn_off_backup(mode: Mode<'_>) -> Result<BackupStatus, AuthError> {
+    mode.run(|a| a.turn_off_backup()).await
+}
+
+// ---- the app lock ------------------------------------------------------------------------
+
+#[tauri::command]
+pub fn authenticator_lock_status(mode: Mode<'_>) -> LockStatus {
+    mode.lock_status()
+}
+
+/// Locks now ("Lock" button, Ctrl+L). Off the UI thread: a running webcam scan is stopped.
+#[tauri::command]
+pub async fn authenticator_lock(mode: Mode<'_>) -> Result<LockStatus, AuthError> {
+    mode.run(|a| {
+        a.lock_now();
+        Ok(a.lock_status())
+    })
+    .await
+}
+
+/// The password is checked with Argon2 off the UI thread.
+#[tauri::command]
+pub async fn authenticator_unlock(
+    mode: Mode<'_>,
+    password: String,
+) -> Result<LockStatus, AuthError> {
+    let password = zeroize::Zeroizing::new(password);
+    mode.run(move |a| a.unlock(&password)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_set_lock(
+    mode: Mode<'_>,
+    change: LockChange,
+) -> Result<LockStatus, AuthError> {
+    mode.run(move |a| a.set_lock(&change)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_remove_lock(
+    mode: Mode<'_>,
+    current: String,
+) -> Result<LockStatus, AuthError> {
+    let current = zeroize::Zeroizing::new(current);
+    mode.run(move |a| a.remove_lock(&current)).await
+}
+
+#[tauri::command]
+pub async fn authenticator_decline_lock_offer(mode: Mode<'_>) -> Result<LockStatus, AuthError> {
+    mode.run(|a| a.decline_lock_offer()).await
+}
+
+/// The user used the window (sent at most every few seconds): the idle time starts again.
+#[tauri::command]
+pub fn authenticator_activity(mode: Mode<'_>) {
+    mode.activity();
+}
+
+/// Event the window gets when the app lock shuts by itself (idle time, session locked).
+pub const LOCKED_EVENT: &str = "authenticator-locked";
+
+/// Shuts the app lock with the desktop session and after the idle time, telling the window.
+pub fn watch_lock(app: &tauri::AppHandle, mode: &Authenticator) {
+    use tauri::Emitter;
+    let locked = {
+        let (app, mode) = (app.clone(), mode.clone());
+        move || {
+            if mode.lock_now() {
+                let _ = app.emit(LOCKED_EVENT, ());
+            }
+        }
+    };
+    if let Err(e) =
+        twofold_desktop::authenticator::session_lock::watch_screen_saver(None, locked.clone())
+    {
+        eprintln!("twofold: the app lock will not follow the screen saver: {e}");
+    }
+    if let Err(e) = twofold_desktop::authenticator::session_lock::watch_logind(locked) {
+        eprintln!("twofold: the app lock will not follow logind's session lock: {e}");
+    }
+    let (app, mode) = (app.clone(), mode.clone());
+    let _ = std::thread::Builder::new().name("app-lock-idle".into()).spawn(move || loop {
+        std::thread::sleep(std::time::Duration::from_secs(1));
+        if mode.lock_if_idle() {
+            let _ = app.emit(LOCKED_EVENT, ());
+        }
+    });
+}

@@ -80,6 +80,44 @@ pub enum AuthError {
     #[error("cannot write {path}: {detail}")]
     WriteFailed { path: String, detail: String },
 
+    /// The app lock is shut: nothing is shown until it is unlocked.
+    #[error("Twofold is locked: enter its password to see your codes")]
+    Locked,
+
+    /// The app lock's password was wrong; after a few, each attempt has to wait.
+    #[error("wrong password")]
+    WrongLockPassword { retry_after_secs: u64 },
+
+    /// Too many wrong passwords: this attempt was not even tried.
+    #[error("too many wrong passwords: try again in {retry_after_secs} s")]
+    LockThrottled { retry_after_secs: u64 },
+
+    /// A lock password or idle time the rules refuse.
+    #[error(transparent)]
+    LockRule(#[from] twofold_core::app_lock::LockRuleError),
+
+    /// The app lock's file cannot be read, so the lock stays shut.
+    #[error("the app lock's file {path} cannot be read ({detail}); remove it to open the lock")]
+    LockFileDamaged { path: String, detail: String },
+
+    /// The automatic backup's folder is not a full path to an existing folder.
+    #[error("the backup folder {path} cannot be used: {detail}")]
+    BackupFolder { path: String, detail: String },
+
+    /// A number of backups to keep outside 1..=max.
+    #[error("keep between 1 and {max} backups")]
+    BackupKeep { max: u32 },
+
+    /// The automatic backup's settings file cannot be read.
+    #[error(
+        "the backup settings {path} cannot be read ({detail}); turn the automatic backup on again"
+    )]
+    BackupSettingsDamaged { path: String, detail: String },
+
+    /// The backups' password is no longer in the keyring.
+    #[error("the automatic backup's password is missing from the keyring: turn the automatic backup on again")]
+    BackupPasswordMissing,
+
     /// Something that is a bug, not a user error (a worker thread panicked…).
     #[error("internal error: {0}")]
     Internal(String),
@@ -146,6 +184,21 @@ impl AuthError {
             AuthError::Clipboard(_) => "clipboard",
             AuthError::ExportExists { .. } => "export_exists",
             AuthError::WriteFailed { .. } => "write_failed",
+            AuthError::Locked => "locked",
+            AuthError::WrongLockPassword { .. } => "lock_wrong_password",
+            AuthError::LockThrottled { .. } => "lock_throttled",
+            AuthError::LockRule(e) => match e {
+                twofold_core::app_lock::LockRuleError::PasswordTooShort { .. } => {
+                    "lock_password_too_short"
+                }
+                twofold_core::app_lock::LockRuleError::IdleTooShort { .. } => "lock_idle_too_short",
+                twofold_core::app_lock::LockRuleError::Hash(_) => "internal",
+            },
+            AuthError::LockFileDamaged { .. } => "lock_file_damaged",
+            AuthError::BackupFolder { .. } => "backup_folder",
+            AuthError::BackupKeep { .. } => "backup_keep",
+            AuthError::BackupSettingsDamaged { .. } => "backup_settings_damaged",
+            AuthError::BackupPasswordMissing => "backup_password_missing",
             AuthError::Internal(_) => "internal",
         }
     }
@@ -157,7 +210,8 @@ impl AuthError {
     }
 }
 
-/// `{kind, message, fields}` — what `invoke` rejects with.
+/// `{kind, message, fields, retry_after_secs}` — what `invoke` rejects with
+/// (`retry_after_secs` is null except for the app lock's throttle).
 impl Serialize for AuthError {
     fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -165,10 +219,16 @@ impl Serialize for AuthError {
             AuthError::Fields(fields) => fields,
             _ => &[],
         };
-        let mut s = serializer.serialize_struct("AuthError", 3)?;
+        let retry_after_secs = match self {
+            AuthError::WrongLockPassword { retry_after_secs }
+            | AuthError::LockThrottled { retry_after_secs } => Some(*retry_after_secs),
+            _ => None,
+        };
+        let mut s = serializer.serialize_struct("AuthError", 4)?;
         s.serialize_field("kind", self.kind())?;
         s.serialize_field("message", &self.to_string())?;
         s.serialize_field("fields", fields)?;
+        s.serialize_field("retry_after_secs", &retry_after_secs)?;
         s.end()
     }
 }

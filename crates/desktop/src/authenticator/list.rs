@@ -20,6 +20,8 @@ pub struct CodeList {
     pub accounts: Vec<AccountCode>,
     /// Set when the keyring could not be read: `accounts` then have names but no codes.
     pub keyring_error: Option<AuthError>,
+    /// Why the last automatic backup failed, until one succeeds again.
+    pub backup_problem: Option<super::backup::BackupProblem>,
 }
 
 /// Rows with names and no codes, for when the keyring cannot be read.

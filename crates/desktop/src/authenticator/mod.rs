@@ -2,12 +2,16 @@
 //! (codes only, never secrets, reach the UI), adding accounts by link, by hand (with one
 //! message per bad field), by QR from the screen, an image, the clipboard or the webcam, and
 //! by importing another app's export — with a preview and duplicate detection before anything
-//! is stored — exporting to Aegis or a URI list, plus copying with a timed clear, HOTP "next code", reordering and deleting.
+//! is stored — exporting to Aegis or a URI list, plus copying with a timed clear, HOTP "next
+//! code", reordering and deleting, all behind the optional app lock, with an automatic
+//! encrypted backup after every change if the user turned it on.
 //!
 //! Leaves out the window and the commands (`src-tauri`), decoding (twofold-scanner), parsing
 //! and code maths (twofold-core) and storage (twofold-vault).
 
 pub mod app_database;
+pub mod app_lock;
+pub mod backup;
 pub mod camera;
 pub mod clipboard;
 pub mod data_dir;
@@ -18,7 +22,10 @@ pub mod list;
 pub mod manual;
 pub mod preview;
 pub mod service;
+pub mod session_lock;
 
+pub use app_lock::{LockChange, LockStatus};
+pub use backup::{BackupChoice, BackupProblem, BackupStatus};
 pub use camera::{CameraChoice, CameraEvent, CameraSink};
 pub use clipboard::{ClipboardAccess, MemoryClipboard, SystemClipboard, CLEAR_AFTER};
 pub use data_dir::{vault_dir, VAULT_DIR_ENV};

@@ -62,12 +62,15 @@ pub struct Copied {
 
 pub(crate) struct Inner {
     dir: PathBuf,
-    store: Arc<dyn SecretStore>,
+    pub(crate) store: Arc<dyn SecretStore>,
     vault: Mutex<Option<Vault>>,
     pending: Mutex<Option<Pending>>,
     next_batch: AtomicU64,
     clipboard: CodeClipboard,
     pub(crate) camera: CameraSlot,
+    /// Set by [`Authenticator::with_app_lock`] (the window), absent for the CLI.
+    pub(crate) app_lock: std::sync::OnceLock<super::app_lock::AppLock>,
+    pub(crate) backup_log: super::backup::BackupLog,
     clock: Box<dyn Fn() -> u64 + Send + Sync>,
 }
 
@@ -104,6 +107,8 @@ impl Authenticator {
                 next_batch: AtomicU64::new(1),
                 clipboard: CodeClipboard::new(clipboard),
                 camera: CameraSlot::default(),
+                app_lock: std::sync::OnceLock::new(),
+                backup_log: Default::default(),
                 clock,
             }),
         }
@@ -130,11 +135,12 @@ impl Authenticator {
         (self.inner.clock)()
     }
 
-    /// Runs `f` on the vault, opening it first if needed.
+    /// Runs `f` on the vault, opening it first if needed; refused while the app lock is shut.
     pub(crate) fn with_vault<T>(
         &self,
         f: impl FnOnce(&mut Vault) -> std::result::Result<T, VaultError>,
     ) -> Result<T> {
+        self.ensure_unlocked()?;
         let mut slot = lock(&self.inner.vault);
         if slot.is_none() {
             *slot = Some(Vault::open(&self.inner.dir, Arc::clone(&self.inner.store))?);
@@ -143,6 +149,15 @@ impl Authenticator {
             Some(vault) => Ok(f(vault)?),
             None => Err(AuthError::Internal("the vault did not open".into())),
         }
+    }
+
+    /// Drops what the app lock hides: the vault (its session cache of secrets is wiped with
+    /// it; the next use after unlocking reads the keyring again), the pending batch and the
+    /// webcam scan.
+    pub(crate) fn forget_while_locked(&self) {
+        *lock(&self.inner.vault) = None;
+        *lock(&self.inner.pending) = None;
+        self.camera_stop();
     }
 
     // ---- the code list ------------------------------------------------------------------
@@ -168,6 +183,7 @@ impl Authenticator {
             clear_after_secs: self.inner.clipboard.clear_after().as_secs(),
             accounts,
             keyring_error,
+            backup_problem: self.backup_problem(),
         })
     }
 
@@ -179,6 +195,7 @@ impl Authenticator {
             v.next_hotp(id)?;
             v.code(id, at)
         })
+        .inspect(|_| self.changed())
     }
 
     /// Copies the current code of `id` (the last issued one for HOTP).
@@ -193,12 +210,14 @@ impl Authenticator {
     /// Moves `id` to `index` in the manual order.
     pub fn move_account(&self, id: &str, index: usize) -> Result<CodeList> {
         self.with_vault(|v| v.move_account(id, index))?;
+        self.changed();
         self.list()
     }
 
     /// Deletes `id` (secret, then metadata). The UI has asked for confirmation.
     pub fn delete(&self, id: &str) -> Result<CodeList> {
         self.with_vault(|v| v.delete(id))?;
+        self.changed();
         self.list()
     }
 
@@ -207,7 +226,9 @@ impl Authenticator {
     /// Adds the account typed into the form; each bad field gets its own message.
     pub fn add_manual(&self, entry: &ManualEntry) -> Result<AddedAccount> {
         let auth = entry.validate().map_err(AuthError::Fields)?;
-        self.add_one(&auth)
+        let added = self.add_one(&auth)?;
+        self.changed();
+        Ok(added)
     }
 
     /// Pasted text: an `otpauth://` link (added at once), a Google transfer link or a list of
@@ -305,7 +326,8 @@ impl Authenticator {
     }
 
     /// Adds `accounts` in order, skipping those already present, stopping at the first
-    /// failure (see [`AddReport`]). Also what the CLI's `import` uses.
+    /// failure (see [`AddReport`]), then backs up once if anything was added. Also what the
+    /// CLI's `import` uses.
     pub fn add_all(&self, accounts: &[OtpAuth]) -> AddReport {
         let mut report = AddReport::default();
         for auth in accounts {
@@ -317,6 +339,9 @@ impl Authenticator {
                     break;
                 }
             }
+        }
+        if !report.added.is_empty() {
+            self.changed();
         }
         report
     }
@@ -364,6 +389,7 @@ impl Authenticator {
         };
         if let Some(auth) = batch.single_new_account() {
             let added = self.add_one(auth)?;
+            self.changed();
             return Ok(Offer::Added {
                 report: AddReport { added: vec![added], already_present: 0, error: None },
             });

@@ -3,12 +3,18 @@
 // percent-encoded header. Rejections are normalised to AuthError.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
-import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, CodeList, ManualEntry, ExportKind, Offer, Preview, TransferCodes, Written } from "./types";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, BackupChoice, BackupStatus, CodeList, LockChange, LockStatus, ManualEntry, ExportKind, Offer, Preview, TransferCodes, Written } from "./types";
 
 export function toAuthError(thrown: unknown): AuthError {
   if (thrown && typeof thrown === "object" && "kind" in thrown && typeof (thrown as { kind: unknown }).kind === "string") {
-    const e = thrown as { kind: string; message?: unknown; fields?: unknown };
-    return { kind: e.kind, message: typeof e.message === "string" ? e.message : "", fields: Array.isArray(e.fields) ? e.fields : [] };
+    const e = thrown as { kind: string; message?: unknown; fields?: unknown; retry_after_secs?: unknown };
+    return {
+      kind: e.kind,
+      message: typeof e.message === "string" ? e.message : "",
+      fields: Array.isArray(e.fields) ? e.fields : [],
+      retry_after_secs: typeof e.retry_after_secs === "number" ? e.retry_after_secs : null,
+    };
   }
   const message = thrown instanceof Error ? thrown.message : typeof thrown === "string" ? thrown : JSON.stringify(thrown);
   return { kind: "internal", message, fields: [] };
@@ -53,4 +59,18 @@ export const authenticatorApi = {
     return call<void>("authenticator_camera_start", { index, events });
   },
   cameraStop: () => call<void>("authenticator_camera_stop"),
+  backupStatus: () => call<BackupStatus>("authenticator_backup_status"),
+  /** Turns the automatic backup on; the first backup is written at once. */
+  setBackup: (choice: BackupChoice) => call<BackupStatus>("authenticator_set_backup", { choice }),
+  turnOffBackup: () => call<BackupStatus>("authenticator_turn_off_backup"),
+  lockStatus: () => call<LockStatus>("authenticator_lock_status"),
+  lock: () => call<LockStatus>("authenticator_lock"),
+  unlock: (password: string) => call<LockStatus>("authenticator_unlock", { password }),
+  setLock: (change: LockChange) => call<LockStatus>("authenticator_set_lock", { change }),
+  removeLock: (current: string) => call<LockStatus>("authenticator_remove_lock", { current }),
+  declineLockOffer: () => call<LockStatus>("authenticator_decline_lock_offer"),
+  /** The user used the window (the idle time starts again); see ActivityReporter. */
+  activity: () => call<void>("authenticator_activity"),
+  /** Rust locked by itself (idle time, the desktop session locked). */
+  onLocked: (f: () => void): Promise<UnlistenFn> => listen("authenticator-locked", () => f()),
 };

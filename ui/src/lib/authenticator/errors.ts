@@ -14,7 +14,9 @@ export const KNOWN_KINDS = [
   "screen_capture", "clipboard_empty", "clipboard_no_image", "clipboard", "no_camera", "camera_denied", "camera_busy",
   "camera", "no_code", "not_authenticator_code", "unknown_format", "password_required", "wrong_password",
   "damaged_export", "unsupported_export", "nothing_to_import", "empty_file", "file_too_large", "preview_expired",
-  "no_code_yet", "export_password_required", "nothing_to_export", "export_exists", "write_failed", "internal",
+  "no_code_yet", "export_password_required", "nothing_to_export", "export_exists", "write_failed", "locked", "lock_wrong_password", "lock_throttled",
+  "lock_password_too_short", "lock_idle_too_short", "lock_file_damaged", "backup_folder", "backup_keep",
+  "backup_settings_damaged", "backup_password_missing", "internal",
 ] as const;
 
 export function isKeyringError(e: AuthError | null | undefined): boolean {

@@ -22,6 +22,25 @@ export interface AuthError {
   kind: string;
   message: string;
   fields: FieldError[];
+  /** The app lock's throttle: seconds before the next unlock attempt is heard. */
+  retry_after_secs?: number | null;
+}
+
+/** The app lock (twofold-desktop `authenticator::app_lock::LockStatus`). */
+export interface LockStatus {
+  enabled: boolean;
+  locked: boolean;
+  idle_secs: number | null;
+  retry_after_secs: number;
+  /** Offer to set a lock: none is set and the user has not declined. */
+  offer: boolean;
+}
+
+/** A change of the lock (`LockChange`): `current` once a lock is set; `password` null keeps it. */
+export interface LockChange {
+  current: string | null;
+  password: string | null;
+  idle_secs: number | null;
 }
 
 export interface FieldError {
@@ -37,6 +56,29 @@ export interface CodeList {
   clear_after_secs: number;
   accounts: AccountCode[];
   keyring_error: AuthError | null;
+  /** Why the last automatic backup failed, until one succeeds again. */
+  backup_problem: BackupProblem | null;
+}
+
+export interface BackupProblem {
+  kind: string;
+  message: string;
+}
+
+/** The automatic backup (twofold-desktop `authenticator::backup::BackupStatus`). */
+export interface BackupStatus {
+  enabled: boolean;
+  folder: string | null;
+  keep: number | null;
+  last_path: string | null;
+  last_at: number | null;
+  problem: BackupProblem | null;
+}
+
+export interface BackupChoice {
+  folder: string;
+  keep: number;
+  password: string;
 }
 
 export interface Candidate {
