@@ -2,8 +2,10 @@
 //! directory users sign in with their directory password, unknown user and wrong password get
 //! one answer, 2FA follows the directory's (nested) groups at the next sign-in, a stopped
 //! directory fails closed with "directory unavailable" (and the admin status says it does not
-//! answer) and recovers when it returns, and
-//! `twofold-portal directory test` says what it found.
+//! answer) and recovers when it returns, principals follow the directory's stable id (a
+//! renamed user keeps their 2FA and enrollment, a renamed group stays enabled, a deleted one is
+//! listed as no longer in the directory), and `twofold-portal directory test` says what it
+//! found.
 
 mod common;
 mod ldap_support;
@@ -19,7 +21,7 @@ use twofold_core::Principal;
 use twofold_portal::directory::config::{parse_table, DirectoryConfig};
 use twofold_portal::directory::{ConfiguredDirectory, DIRECTORY_PASSWORD_MARK};
 use twofold_portal::ops;
-use twofold_store::{DirectoryRepo, SettingsRepo};
+use twofold_store::{DirectoryRepo, EnrollmentRepo, SettingsRepo};
 
 /// A portal on `slapd` with the group `twofa` enabled for 2FA and the switch on.
 fn portal_on(slapd: &Slapd, extra: &str) -> Portal {
@@ -181,6 +183,117 @@ async fn a_stopped_directory_fails_closed_with_503_and_recovers_when_it_returns(
     assert_eq!(rdp(&p, "ann", "ann-password").await["allowed"], true);
     // Refusals while it was down did not count against ann's lock or the address.
     let _ = Arc::clone(&p.store);
+}
+
+/// Signs `user` in, shown the activation page, and activates the key with a correct code.
+async fn enroll(p: &Portal, user: &str, password: &str) {
+    let mut b = Browser::new();
+    assert_eq!(b.sign_in(p.app(), user, password).await.location(), Some("/activate"));
+    b.get(p.app(), "/activate").await;
+    let code = p.code_for(user, START);
+    let reply = b.post(p.app(), "/activate", &[("code", &code)]).await;
+    assert_eq!(reply.location(), Some("/"), "{}", reply.body);
+}
+
+fn principal_named<'a>(list: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
+    list["items"].as_array().unwrap().iter().find(|p| p["name"] == name)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_renamed_in_ldap_still_needs_2fa_and_keeps_the_enrollment_under_the_new_name() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    // cat is in admins, which is in the 2FA group twofa; she enrolls her phone.
+    enroll(&p, "cat", "cat-password").await;
+
+    // The directory renames her (the group's member value follows, as OpenLDAP's refint
+    // overlay or Active Directory does it).
+    slapd.rename("uid=cat,ou=people,dc=example,dc=com", "uid=kit");
+    slapd.modify(
+        "dn: cn=admins,ou=groups,dc=example,dc=com\nchangetype: modify\nreplace: member\n\
+         member: uid=kit,ou=people,dc=example,dc=com\n",
+    );
+
+    // Signing in under the new name asks for a code from the phone she already has: no new
+    // QR code, no way around the second factor.
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "kit", "cat-password").await;
+    assert_eq!(reply.location(), Some("/verify"), "{}", reply.body);
+    p.clock.advance(30);
+    let code = p.code_for("kit", START + 30);
+    b.get(p.app(), "/verify").await;
+    let ok = b.post(p.app(), "/verify", &[("code", &code)]).await;
+    assert_eq!(ok.location(), Some("/"), "{}", ok.body);
+    assert!(p.store.user("cat").unwrap().is_none(), "the row was renamed, not copied");
+    let row = p.store.enrollment("kit").unwrap().expect("the enrollment followed the id");
+    assert_eq!(row.state, twofold_core::EnrollmentState::Active);
+    // The RDP gate refuses her password alone under the new name too.
+    let answer = rdp(&p, "kit", "cat-password").await;
+    assert_eq!(answer["allowed"], false, "{answer}");
+    // The old name is nobody now.
+    let mut b = Browser::new();
+    assert_eq!(b.sign_in(p.app(), "cat", "cat-password").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2fa_group_renamed_in_ldap_still_requires_2fa_of_its_members() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "");
+    // Admin mode lists the principals: twofa is found in the directory and linked to its id.
+    let list = p.admin_call("GET", "/api/v1/principals", None).await.json();
+    let twofa = principal_named(&list, "twofa").expect("listed");
+    assert_eq!(twofa["in_directory"], "yes", "{list}");
+    assert!(twofa["directory_id"].as_str().is_some_and(|id| id.len() == 36), "{list}");
+
+    slapd.rename("cn=twofa,ou=groups,dc=example,dc=com", "cn=mfa");
+
+    // cat (in admins, in the renamed group) is still asked to enroll.
+    let mut b = Browser::new();
+    let reply = b.sign_in(p.app(), "cat", "cat-password").await;
+    assert_eq!(reply.location(), Some("/activate"), "{}", reply.body);
+    assert_eq!(rdp(&p, "cat", "cat-password").await["allowed"], false);
+    // And Admin mode shows the group under its new name, still in the directory.
+    let list = p.admin_call("GET", "/api/v1/principals", None).await.json();
+    assert!(principal_named(&list, "twofa").is_none(), "{list}");
+    let mfa = principal_named(&list, "mfa").expect("renamed");
+    assert_eq!(mfa["in_directory"], "yes", "{list}");
+    assert_eq!(mfa["directory_id"], twofa["directory_id"], "{list}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_user_and_group_deleted_from_ldap_are_listed_as_no_longer_in_the_directory() {
+    let Some(mut slapd) = Slapd::start() else { return };
+    let p = portal_on(&slapd, "timeout_seconds = 2\n");
+    // The admin adds ann through the picker's API: her row is made under her entryUUID.
+    let added = p
+        .admin_call(
+            "POST",
+            "/api/v1/principals",
+            Some(serde_json::json!({ "principals": [{ "kind": "user", "name": "ann" }] })),
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    let list = added.json();
+    assert_eq!(principal_named(&list, "ann").unwrap()["in_directory"], "yes", "{list}");
+
+    slapd.modify("dn: uid=ann,ou=people,dc=example,dc=com\nchangetype: delete\n");
+    slapd.modify("dn: cn=twofa,ou=groups,dc=example,dc=com\nchangetype: delete\n");
+    let list = p.admin_call("GET", "/api/v1/principals", None).await.json();
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "still listed: {list}");
+    assert_eq!(principal_named(&list, "ann").unwrap()["in_directory"], "no", "{list}");
+    assert_eq!(principal_named(&list, "twofa").unwrap()["in_directory"], "no", "{list}");
+
+    // The directory down is "unknown", not "gone", and the list still answers.
+    slapd.stop();
+    let reply = p.admin_call("GET", "/api/v1/principals", None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let list = reply.json();
+    assert_eq!(principal_named(&list, "ann").unwrap()["in_directory"], "unknown", "{list}");
+    slapd.run();
+
+    // The admin removes the gone ones.
+    let left = p.admin_call("DELETE", "/api/v1/principals/user/ann", None).await.json();
+    assert!(principal_named(&left, "ann").is_none(), "{left}");
 }
 
 #[test]

@@ -14,6 +14,7 @@
 mod audit;
 mod crypto;
 mod directory;
+mod directory_ids;
 mod enrollments;
 mod error;
 mod migrate;
@@ -28,6 +29,7 @@ mod user_removal;
 
 pub use audit::{AuditEntry, AuditFilter, AuditRepo, NewAuditEntry};
 pub use directory::{DirectoryEntry, DirectoryPage, DirectoryRepo, UserRecord};
+pub use directory_ids::{DirectoryIdRepo, DirectoryKind, Followed, DIRECTORY_PASSWORD_MARK};
 pub use enrollments::{EnrollmentRecord, EnrollmentRepo, EnrollmentSummary};
 pub use error::{unavailable, StoreError, Unavailable};
 pub use migrate::{copy_sqlite_to_postgres, CopyReport};
@@ -42,6 +44,7 @@ pub use user_removal::{RemovedUser, UserRemovalRepo};
 /// Everything the portal needs from persistence.
 pub trait Store:
     DirectoryRepo
+    + DirectoryIdRepo
     + SettingsRepo
     + PrincipalRepo
     + EnrollmentRepo
@@ -56,6 +59,7 @@ pub trait Store:
 
 impl<T> Store for T where
     T: DirectoryRepo
+        + DirectoryIdRepo
         + SettingsRepo
         + PrincipalRepo
         + EnrollmentRepo

@@ -38,8 +38,17 @@ use Kind::*;
 
 /// Every table, parents before children (foreign keys), with its columns.
 const TABLES: &[(&str, &[(&str, Kind)])] = &[
-    ("users", &[("name", Text), ("password_hash", Text), ("created", Int), ("last_sign_in", Int)]),
-    ("groups", &[("name", Text), ("created", Int)]),
+    (
+        "users",
+        &[
+            ("name", Text),
+            ("password_hash", Text),
+            ("created", Int),
+            ("last_sign_in", Int),
+            ("directory_id", Text),
+        ],
+    ),
+    ("groups", &[("name", Text), ("created", Int), ("directory_id", Text)]),
     ("memberships", &[("group_name", Text), ("user_name", Text)]),
     ("settings", &[("key", Text), ("value", Text)]),
     ("principals", &[("kind", Text), ("name", Text), ("added", Int)]),

@@ -15,7 +15,19 @@ pub struct PrincipalEntry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<u32>,
     pub added: i64,
+    /// The configured directory's stable id of the user or group, once known (never for the
+    /// built-in directory).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
 }
+
+/// The principals with their member counts and directory ids; `?` is the placeholder style.
+pub(crate) const PRINCIPALS: &str = "SELECT p.kind, p.name, p.added,
+        CASE p.kind WHEN 'group' THEN
+          (SELECT count(*) FROM memberships m WHERE m.group_name = p.name) END,
+        CASE p.kind WHEN 'group' THEN (SELECT g.directory_id FROM groups g WHERE g.name = p.name)
+                    ELSE (SELECT u.directory_id FROM users u WHERE u.name = p.name) END
+   FROM principals p";
 
 pub trait PrincipalRepo {
     fn principals(&self) -> Result<Vec<PrincipalEntry>, StoreError>;
@@ -65,12 +77,8 @@ fn canonical(tx: &Transaction<'_>, principal: &Principal) -> Result<String, Stor
 impl PrincipalRepo for SqliteStore {
     fn principals(&self) -> Result<Vec<PrincipalEntry>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare(
-                "SELECT p.kind, p.name, p.added,
-                        CASE p.kind WHEN 'group' THEN
-                          (SELECT count(*) FROM memberships m WHERE m.group_name = p.name) END
-                   FROM principals p ORDER BY p.kind DESC, p.name COLLATE NOCASE",
-            )?;
+            let mut stmt =
+                conn.prepare(&format!("{PRINCIPALS} ORDER BY p.kind DESC, p.name COLLATE NOCASE"))?;
             let rows = stmt
                 .query_map([], |r| {
                     let kind: String = r.get(0)?;
@@ -80,7 +88,12 @@ impl PrincipalRepo for SqliteStore {
                     } else {
                         Principal::User(name)
                     };
-                    Ok(PrincipalEntry { principal, added: r.get(2)?, members: r.get(3)? })
+                    Ok(PrincipalEntry {
+                        principal,
+                        added: r.get(2)?,
+                        members: r.get(3)?,
+                        directory_id: r.get(4)?,
+                    })
                 })?
                 .collect::<Result<_, _>>()?;
             Ok(rows)

@@ -160,6 +160,38 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         CREATE INDEX sessions_by_user ON sessions(user_name);
         "#,
     },
+    // 3: users and groups carry the configured directory's stable id (`entryUUID`,
+    // `objectGUID`; NULL in the built-in directory, whose names are its ids), so a rename in
+    // the directory renames the row and what hangs off it instead of orphaning it. Renaming
+    // changes the key the other tables reference: SQLite defers its foreign keys for that
+    // transaction (`PRAGMA defer_foreign_keys`), PostgreSQL cascades the update.
+    Migration {
+        sqlite: r#"
+        ALTER TABLE users ADD COLUMN directory_id TEXT;
+        ALTER TABLE groups ADD COLUMN directory_id TEXT;
+        CREATE UNIQUE INDEX users_by_directory_id ON users(directory_id);
+        CREATE UNIQUE INDEX groups_by_directory_id ON groups(directory_id);
+        "#,
+        postgres: r#"
+        ALTER TABLE users ADD COLUMN directory_id TEXT UNIQUE;
+        ALTER TABLE groups ADD COLUMN directory_id TEXT UNIQUE;
+        ALTER TABLE memberships
+            DROP CONSTRAINT memberships_group_name_fkey,
+            ADD CONSTRAINT memberships_group_name_fkey FOREIGN KEY (group_name)
+                REFERENCES groups(name) ON DELETE CASCADE ON UPDATE CASCADE,
+            DROP CONSTRAINT memberships_user_name_fkey,
+            ADD CONSTRAINT memberships_user_name_fkey FOREIGN KEY (user_name)
+                REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE;
+        ALTER TABLE enrollments
+            DROP CONSTRAINT enrollments_user_name_fkey,
+            ADD CONSTRAINT enrollments_user_name_fkey FOREIGN KEY (user_name)
+                REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE;
+        ALTER TABLE sessions
+            DROP CONSTRAINT sessions_user_name_fkey,
+            ADD CONSTRAINT sessions_user_name_fkey FOREIGN KEY (user_name)
+                REFERENCES users(name) ON DELETE CASCADE ON UPDATE CASCADE;
+        "#,
+    },
 ];
 
 /// The schema version this build writes.

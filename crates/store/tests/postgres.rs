@@ -63,7 +63,7 @@ fn many_servers_opening_a_fresh_database_at_once_all_succeed() {
         .query_one("SELECT version FROM twofold_schema", &[])
         .unwrap()
         .get(0);
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
 }
 
 #[test]

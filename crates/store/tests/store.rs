@@ -445,6 +445,114 @@ macro_rules! shared_suite {
         }
 
         #[test]
+        fn a_user_renamed_in_the_directory_keeps_enrollment_groups_sessions_and_principal() {
+            let Some((_fixture, store)) = $open else { return };
+            let made =
+                store.follow_directory_entry(DirectoryKind::User, "id-ann", "ann", true, NOW);
+            assert_eq!(made.unwrap(), Followed::Created);
+            store.add_group("finance", "test", NOW).unwrap();
+            store.add_member("finance", "ann", "test", NOW).unwrap();
+            store.add_principals(&[Principal::User("ann".into())], &allow_all, "t", NOW).unwrap();
+            store.issue_pending("ann", &secret(7), OWNER, NOW).unwrap();
+            store.activate("ann", &secret(7), OWNER, 100, NOW).unwrap();
+            store
+                .create_session(b"s1", "ann", SessionStage::SignedIn, true, NOW, NOW + 600)
+                .unwrap();
+
+            let followed =
+                store.follow_directory_entry(DirectoryKind::User, "id-ann", "annie", true, NOW + 1);
+            assert_eq!(followed.unwrap(), Followed::Renamed { from: "ann".into() });
+
+            assert!(store.user("ann").unwrap().is_none());
+            assert_eq!(
+                store.user("annie").unwrap().unwrap().password_hash,
+                DIRECTORY_PASSWORD_MARK
+            );
+            // The secret was sealed again under the new name and still opens.
+            let enrollment = store.enrollment("annie").unwrap().expect("the enrollment followed");
+            assert_eq!(enrollment.state, EnrollmentState::Active);
+            assert_eq!(enrollment.secret.to_base32(), secret(7).to_base32());
+            assert_eq!(enrollment.verifier.last_accepted_step, Some(100));
+            assert!(store.enrollment("ann").unwrap().is_none());
+            assert_eq!(store.groups_of("annie").unwrap(), vec!["finance".to_string()]);
+            assert_eq!(store.session(b"s1", NOW + 2).unwrap().unwrap().user, "annie");
+            let principals = store.principals().unwrap();
+            assert_eq!(principals.len(), 1);
+            assert_eq!(principals[0].principal, Principal::User("annie".into()));
+            assert_eq!(principals[0].directory_id.as_deref(), Some("id-ann"));
+            let audit = store
+                .audit(&AuditFilter { subject: Some("annie".into()), before_id: None, limit: 5 })
+                .unwrap();
+            assert_eq!(audit[0].action, "user.rename", "{audit:?}");
+            assert!(audit[0].detail.as_deref().unwrap().contains("from ann"), "{audit:?}");
+            // Said again, it changes nothing.
+            let again =
+                store.follow_directory_entry(DirectoryKind::User, "id-ann", "annie", true, NOW);
+            assert_eq!(again.unwrap(), Followed::Unchanged);
+        }
+
+        #[test]
+        fn a_group_renamed_in_the_directory_stays_a_principal_with_its_members() {
+            let Some((_fixture, store)) = $open else { return };
+            seed(&store);
+            store
+                .add_principals(&[Principal::Group("finance".into())], &allow_all, "t", NOW)
+                .unwrap();
+            // Added by name before its id was known: the first word from the directory links it.
+            let linked =
+                store.follow_directory_entry(DirectoryKind::Group, "g-1", "finance", false, NOW);
+            assert_eq!(linked.unwrap(), Followed::Linked);
+            let renamed =
+                store.follow_directory_entry(DirectoryKind::Group, "g-1", "Money", false, NOW + 1);
+            assert_eq!(renamed.unwrap(), Followed::Renamed { from: "finance".into() });
+
+            let principals = store.principals().unwrap();
+            assert_eq!(principals[0].principal, Principal::Group("Money".into()));
+            assert_eq!(principals[0].directory_id.as_deref(), Some("g-1"));
+            assert_eq!(principals[0].members, Some(2));
+            assert_eq!(store.groups_of("bob").unwrap(), vec!["Money".to_string()]);
+            assert_eq!(
+                store.covered_users().unwrap(),
+                vec!["bob".to_string(), "carol".to_string()]
+            );
+            assert_eq!(
+                store.group_names_for_ids(&["g-1".into(), "unknown".into()]).unwrap(),
+                vec!["Money".to_string()]
+            );
+            // A group the store never had is not made when not asked to.
+            let absent =
+                store.follow_directory_entry(DirectoryKind::Group, "g-2", "other", false, NOW);
+            assert_eq!(absent.unwrap(), Followed::Absent);
+            assert_eq!(store.directory_counts().unwrap(), (3, 1));
+        }
+
+        #[test]
+        fn a_name_given_to_another_directory_entry_does_not_pass_on_the_old_holders_secret() {
+            let Some((_fixture, store)) = $open else { return };
+            store.follow_directory_entry(DirectoryKind::User, "id-old", "ann", true, NOW).unwrap();
+            store.add_principals(&[Principal::User("ann".into())], &allow_all, "t", NOW).unwrap();
+            store.issue_pending("ann", &secret(3), OWNER, NOW).unwrap();
+            store.activate("ann", &secret(3), OWNER, 100, NOW).unwrap();
+
+            // The old ann was deleted from the directory and a new one made under her name.
+            let made =
+                store.follow_directory_entry(DirectoryKind::User, "id-new", "ann", true, NOW + 1);
+            assert_eq!(made.unwrap(), Followed::Created);
+            assert!(store.enrollment("ann").unwrap().is_none(), "the newcomer enrolls afresh");
+            // The old holder is set aside with her id, enrollment and principal entry, where the
+            // admin sees her as no longer in the directory.
+            let aside = "ann~id-old";
+            assert_eq!(
+                store.enrollment(aside).unwrap().unwrap().secret.to_base32(),
+                secret(3).to_base32()
+            );
+            let principals = store.principals().unwrap();
+            assert_eq!(principals.len(), 1);
+            assert_eq!(principals[0].principal, Principal::User(aside.into()));
+            assert_eq!(principals[0].directory_id.as_deref(), Some("id-old"));
+        }
+
+        #[test]
         fn address_failures_count_within_a_window() {
             let Some((_fixture, store)) = $open else { return };
             assert_eq!(store.record_address_failure("10.0.0.1", NOW, 60).unwrap(), 1);

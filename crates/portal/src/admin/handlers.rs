@@ -81,9 +81,11 @@ async fn directory_health(state: &AppState) -> DirectoryHealth {
     }
 }
 
+/// The principals, each with whether the directory still has it (which for LDAP asks it, and
+/// follows renames first; see `directory::principals_with_presence`).
 async fn current_principals(state: AppState) -> ApiResult<PrincipalList> {
-    let store = state.store.clone();
-    let items = blocking::run(move || store.principals()).await?;
+    let items =
+        crate::directory::principals_with_presence(&state).await.map_err(directory_error)?;
     Ok(Json(PrincipalList { items: items.into_iter().map(Into::into).collect() }))
 }
 
@@ -147,7 +149,8 @@ async fn directory(
     Ok(Json(page.into()))
 }
 
-/// The users and groups enabled for 2FA.
+/// The users and groups enabled for 2FA, each with whether it is still in the directory
+/// (`in_directory`; a deleted one stays listed as `no` until removed).
 #[utoipa::path(get, path = "/api/v1/principals", tag = TAG,
     responses((status = 200, body = PrincipalList)))]
 async fn principals(State(state): State<AppState>) -> ApiResult<PrincipalList> {

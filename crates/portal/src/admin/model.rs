@@ -156,25 +156,54 @@ impl From<twofold_store::DirectoryPage> for DirectoryPage {
     }
 }
 
+/// Whether a principal's user or group is still in the directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum InDirectory {
+    /// Found (by its stable id in an LDAP / AD directory; always, in the built-in one).
+    Yes,
+    /// No longer in the directory: deleted there (its stable id is not found). It still
+    /// counts for 2FA under its last name until an admin removes it.
+    No,
+    /// The directory did not answer just now.
+    Unknown,
+}
+
 /// A user or group enabled for 2FA.
 #[derive(Clone, Debug, Serialize, ToSchema)]
 pub struct PrincipalEntry {
     pub kind: PrincipalKind,
+    /// The name the directory gave it when last seen (followed when renamed there).
     pub name: String,
     /// Member count, for groups only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub members: Option<u32>,
     /// When it was added, Unix seconds.
     pub added: i64,
+    /// The directory's stable id (`entryUUID`, `objectGUID`), the principal's identity:
+    /// absent for the built-in directory (whose names are its ids) and until first looked up.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Always sent by this portal; optional in the schema so that clients written before it
+    /// (which do not know the field) still match the document.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub in_directory: Option<InDirectory>,
 }
 
-impl From<twofold_store::PrincipalEntry> for PrincipalEntry {
-    fn from(e: twofold_store::PrincipalEntry) -> Self {
+impl From<(twofold_store::PrincipalEntry, crate::directory::Presence)> for PrincipalEntry {
+    fn from((e, presence): (twofold_store::PrincipalEntry, crate::directory::Presence)) -> Self {
+        use crate::directory::Presence;
         PrincipalEntry {
             kind: PrincipalKind::of(&e.principal),
             name: e.principal.name().to_string(),
             members: e.members,
             added: e.added,
+            directory_id: e.directory_id,
+            in_directory: Some(match presence {
+                Presence::Present => InDirectory::Yes,
+                Presence::Gone => InDirectory::No,
+                Presence::Unknown => InDirectory::Unknown,
+            }),
         }
     }
 }

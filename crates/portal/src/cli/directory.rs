@@ -127,7 +127,10 @@ async fn test(directory: &LdapDirectory, user: Option<&str>) -> anyhow::Result<(
     };
     match directory.groups(&mut ldap, &found).await {
         Ok(groups) if groups.is_empty() => println!("groups:     none ({how})"),
-        Ok(groups) => println!("groups:     {} ({how})", groups.join(", ")),
+        Ok(groups) => {
+            let names: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+            println!("groups:     {} ({how})", names.join(", "))
+        }
         Err(e) => {
             println!("groups:     FAILED: {e}");
             bail!("listing the groups of {name} failed");

@@ -63,6 +63,7 @@ impl Directory for BuiltinDirectory {
                         display_name: user.name.clone(),
                         name: user.name,
                         groups,
+                        group_entries: Vec::new(),
                     }))
                 }
                 user => Ok(Authentication::Rejected { user: user.map(|u| u.name) }),
@@ -81,6 +82,7 @@ impl Directory for BuiltinDirectory {
                 display_name: user.name.clone(),
                 name: user.name,
                 groups,
+                group_entries: Vec::new(),
             }))
         })
         .await

@@ -60,6 +60,7 @@ mod tests {
             name: "Ann".into(),
             display_name: "Ann".into(),
             groups: groups.iter().map(|g| g.to_string()).collect(),
+            group_entries: Vec::new(),
         }
     }
 

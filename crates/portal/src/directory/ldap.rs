@@ -26,7 +26,8 @@ use zeroize::Zeroizing;
 
 use super::config::{LdapSettings, Membership, Nesting};
 use super::{
-    Authentication, Directory, DirectoryError, DirectoryUser, EntryKind, SearchEntry, SearchPage,
+    Authentication, Directory, DirectoryError, DirectoryGroup, DirectoryUser, EntryKind,
+    SearchEntry, SearchPage,
 };
 
 /// How many levels of groups-in-groups are followed; a loop in the directory ends here too.
@@ -179,24 +180,31 @@ impl LdapDirectory {
         }))
     }
 
-    /// The names of the user's groups, nested ones included, sorted.
+    /// The user's groups (name and stable id), nested ones included, sorted by name.
     pub async fn groups(
         &self,
         ldap: &mut Ldap,
         user: &FoundUser,
-    ) -> Result<Vec<String>, DirectoryError> {
+    ) -> Result<Vec<DirectoryGroup>, DirectoryError> {
         let s = &self.settings;
         let name_attr = s.group_name_attribute.as_str();
-        let mut names = Vec::new();
+        let id_attr = s.id_attribute.as_str();
+        let group = |e: &ldap3::SearchEntry| {
+            Some(DirectoryGroup {
+                name: first(e, name_attr)?,
+                id: stable_id(e, id_attr).unwrap_or_else(|| e.dn.clone()),
+            })
+        };
+        let mut names: Vec<DirectoryGroup> = Vec::new();
         match (s.membership, s.nesting) {
             (Membership::MemberUid, _) => {
                 let filter =
                     format!("(&{}(memberUid={}))", s.group_filter, ldap_escape(&user.name));
                 for e in self
-                    .search(ldap, &s.group_base, Scope::Subtree, &filter, vec![name_attr])
+                    .search(ldap, &s.group_base, Scope::Subtree, &filter, vec![name_attr, id_attr])
                     .await?
                 {
-                    names.extend(first(&e, name_attr));
+                    names.extend(group(&e));
                 }
             }
             (Membership::MemberOf, nesting) => {
@@ -215,11 +223,11 @@ impl LdapDirectory {
                                 &dn,
                                 Scope::Base,
                                 &s.group_filter,
-                                vec![name_attr, "memberOf"],
+                                vec![name_attr, id_attr, "memberOf"],
                             )
                             .await?;
                         for e in found {
-                            names.extend(first(&e, name_attr));
+                            names.extend(group(&e));
                             if nesting != Nesting::None {
                                 next.extend(values(&e, "memberOf"));
                             }
@@ -239,10 +247,10 @@ impl LdapDirectory {
                     ldap_escape(&user.dn)
                 );
                 for e in self
-                    .search(ldap, &s.group_base, Scope::Subtree, &filter, vec![name_attr])
+                    .search(ldap, &s.group_base, Scope::Subtree, &filter, vec![name_attr, id_attr])
                     .await?
                 {
-                    names.extend(first(&e, name_attr));
+                    names.extend(group(&e));
                 }
             }
             (membership, nesting) => {
@@ -256,12 +264,18 @@ impl LdapDirectory {
                         .collect();
                     let filter = format!("(&{}(|{any}))", s.group_filter);
                     let found = self
-                        .search(ldap, &s.group_base, Scope::Subtree, &filter, vec![name_attr])
+                        .search(
+                            ldap,
+                            &s.group_base,
+                            Scope::Subtree,
+                            &filter,
+                            vec![name_attr, id_attr],
+                        )
                         .await?;
                     frontier = Vec::new();
                     for e in found {
                         if seen.insert(e.dn.to_ascii_lowercase()) {
-                            names.extend(first(&e, name_attr));
+                            names.extend(group(&e));
                             frontier.push(e.dn);
                         }
                     }
@@ -271,8 +285,8 @@ impl LdapDirectory {
                 }
             }
         }
-        names.sort_by_key(|n| n.to_lowercase());
-        names.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
+        names.sort_by_key(|g| g.name.to_lowercase());
+        names.dedup_by(|a, b| a.name.eq_ignore_ascii_case(&b.name));
         Ok(names)
     }
 
@@ -327,12 +341,12 @@ impl LdapDirectory {
         self.service_bind(&mut ldap).await?;
         let groups = self.groups(&mut ldap, &user).await?;
         let _ = ldap.unbind().await;
-        Ok(Authentication::Accepted(DirectoryUser {
-            id: user.id,
-            name: user.name,
-            display_name: user.display_name,
+        Ok(Authentication::Accepted(DirectoryUser::with_groups(
+            user.id,
+            user.name,
+            user.display_name,
             groups,
-        }))
+        )))
     }
 
     async fn find_user_inner(&self, name: &str) -> Result<Option<DirectoryUser>, DirectoryError> {
@@ -344,12 +358,54 @@ impl LdapDirectory {
         };
         let groups = self.groups(&mut ldap, &user).await?;
         let _ = ldap.unbind().await;
-        Ok(Some(DirectoryUser {
-            id: user.id,
-            name: user.name,
-            display_name: user.display_name,
-            groups,
-        }))
+        Ok(Some(DirectoryUser::with_groups(user.id, user.name, user.display_name, groups)))
+    }
+
+    /// The entries of one kind among `ids` that the directory still has, by stable id.
+    async fn by_ids(
+        &self,
+        ldap: &mut Ldap,
+        kind: EntryKind,
+        ids: &[String],
+    ) -> Result<Vec<SearchEntry>, DirectoryError> {
+        let s = &self.settings;
+        let (base, filter, name_attr, display_attr) = match kind {
+            EntryKind::User => (
+                &s.user_base,
+                &s.user_filter,
+                s.name_attribute.as_str(),
+                s.display_attribute.as_str(),
+            ),
+            EntryKind::Group => (
+                &s.group_base,
+                &s.group_filter,
+                s.group_name_attribute.as_str(),
+                s.group_name_attribute.as_str(),
+            ),
+        };
+        let mut out = Vec::new();
+        // A bounded filter per search: directories limit a request's size.
+        for chunk in ids.chunks(50) {
+            let any: String = chunk
+                .iter()
+                .map(|id| format!("({}={})", s.id_attribute, id_value(&s.id_attribute, id)))
+                .collect();
+            let query = format!("(&{filter}(|{any}))");
+            let attrs = vec![name_attr, display_attr, s.id_attribute.as_str()];
+            for e in self.search(ldap, base, Scope::Subtree, &query, attrs).await? {
+                let (Some(name), Some(id)) = (first(&e, name_attr), stable_id(&e, &s.id_attribute))
+                else {
+                    continue;
+                };
+                out.push(SearchEntry {
+                    kind,
+                    display_name: first(&e, display_attr).unwrap_or_else(|| name.clone()),
+                    id,
+                    name,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Up to `want` entries of one kind matching `query`, read with Simple Paged Results.
@@ -473,6 +529,26 @@ impl Directory for LdapDirectory {
             .map_err(|_| unavailable("looking up a user", "timed out"))?
     }
 
+    async fn find_ids(
+        &self,
+        kind: EntryKind,
+        ids: &[String],
+    ) -> Result<Vec<SearchEntry>, DirectoryError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let run = async {
+            let mut ldap = self.connect().await?;
+            self.service_bind(&mut ldap).await?;
+            let found = self.by_ids(&mut ldap, kind, ids).await;
+            let _ = ldap.unbind().await;
+            found
+        };
+        tokio::time::timeout(self.timeout() * 6, run)
+            .await
+            .map_err(|_| unavailable("looking up entries by id", "timed out"))?
+    }
+
     async fn search(
         &self,
         query: &str,
@@ -535,6 +611,30 @@ fn stable_id(entry: &ldap3::SearchEntry, attr: &str) -> Option<String> {
     }
     let bytes = entry.bin_attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(attr))?.1.first()?;
     Some(guid_text(bytes).unwrap_or_else(|| data_encoding::HEXLOWER.encode(bytes)))
+}
+
+/// A stable id as a filter value: AD's binary `objectGUID` (shown as a GUID) goes back to its
+/// 16 bytes, each escaped; a text id (`entryUUID`, which looks the same) is escaped text.
+fn id_value(attribute: &str, id: &str) -> String {
+    let binary = attribute.eq_ignore_ascii_case("objectGUID");
+    match guid_bytes(id).filter(|_| binary) {
+        Some(bytes) => bytes.iter().map(|x| format!("\\{x:02x}")).collect(),
+        None => ldap_escape(id).into_owned(),
+    }
+}
+
+/// The inverse of [`guid_text`].
+fn guid_bytes(text: &str) -> Option<[u8; 16]> {
+    let hex: String = text.chars().filter(|c| *c != '-').collect();
+    if hex.len() != 32 || text.len() != 36 {
+        return None;
+    }
+    let raw = data_encoding::HEXLOWER_PERMISSIVE.decode(hex.as_bytes()).ok()?;
+    let r: [u8; 16] = raw.try_into().ok()?;
+    Some([
+        r[3], r[2], r[1], r[0], r[5], r[4], r[7], r[6], r[8], r[9], r[10], r[11], r[12], r[13],
+        r[14], r[15],
+    ])
 }
 
 pub fn guid_text(b: &[u8]) -> Option<String> {
@@ -626,6 +726,19 @@ mod tests {
         let bytes: Vec<u8> = (0u8..16).collect();
         assert_eq!(guid_text(&bytes).unwrap(), "03020100-0504-0706-0809-0a0b0c0d0e0f");
         assert_eq!(guid_text(&bytes[..5]), None);
+    }
+
+    #[test]
+    fn an_object_guid_goes_back_to_its_bytes_in_a_filter_and_an_entry_uuid_stays_text() {
+        let bytes: Vec<u8> = (0u8..16).collect();
+        let text = guid_text(&bytes).unwrap();
+        assert_eq!(guid_bytes(&text).unwrap().to_vec(), bytes);
+        assert_eq!(
+            id_value("objectGUID", &text),
+            "\\00\\01\\02\\03\\04\\05\\06\\07\\08\\09\\0a\\0b\\0c\\0d\\0e\\0f"
+        );
+        assert_eq!(id_value("entryUUID", &text), text);
+        assert_eq!(id_value("entryUUID", "a*)(b"), "a\\2a\\29\\28b");
     }
 
     #[test]

@@ -12,9 +12,11 @@
 //! through on a guess ([`DirectoryError::Unavailable`]; the pages show "directory
 //! unavailable", the RDP gate refuses).
 //!
-//! [`search_page`] and [`adopt_principals`] are what the admin API's picker and "add
-//! principals" call for a configured directory. Leaves out principals stored by stable id
-//! (they are still stored by name).
+//! [`search_page`], [`adopt_principals`] and [`principals_with_presence`] are what the admin
+//! API's picker, "add principals" and the principal list call for a configured directory.
+//! Principals of a configured directory are followed by the directory's stable id
+//! (`entryUUID`, `objectGUID`): a renamed user or group keeps its 2FA and its enrollment, and
+//! one deleted from the directory is listed as gone rather than dropped.
 
 pub mod builtin;
 pub mod cache;
@@ -25,7 +27,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use twofold_core::{needs_two_factor, Principal};
-use twofold_store::StoreError;
+use twofold_store::{DirectoryKind, Store, StoreError};
 use zeroize::Zeroizing;
 
 use crate::state::AppState;
@@ -40,6 +42,29 @@ pub struct DirectoryUser {
     pub display_name: String,
     /// Every group the user is in, nested ones included.
     pub groups: Vec<String>,
+    /// The same groups with their stable ids, from a directory that has ids (empty for the
+    /// built-in one).
+    pub group_entries: Vec<DirectoryGroup>,
+}
+
+/// A group with its stable id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DirectoryGroup {
+    pub id: String,
+    pub name: String,
+}
+
+impl DirectoryUser {
+    /// A user of a directory with ids: `groups` are the names of `group_entries`.
+    pub fn with_groups(
+        id: String,
+        name: String,
+        display_name: String,
+        group_entries: Vec<DirectoryGroup>,
+    ) -> DirectoryUser {
+        let groups = group_entries.iter().map(|g| g.name.clone()).collect();
+        DirectoryUser { id, name, display_name, groups, group_entries }
+    }
 }
 
 /// What a password check came to. Unknown user and wrong password are one answer.
@@ -121,6 +146,17 @@ pub trait Directory: Send + Sync + 'static {
     /// The user called `name` with their groups, or `None` when there is none.
     async fn find_user(&self, name: &str) -> Result<Option<DirectoryUser>, DirectoryError>;
 
+    /// The entries of `kind` among `ids` (stable ids) that the directory still has, under
+    /// their current names. Only asked of directories with ids (not the built-in one).
+    async fn find_ids(
+        &self,
+        kind: EntryKind,
+        ids: &[String],
+    ) -> Result<Vec<SearchEntry>, DirectoryError> {
+        let _ = (kind, ids);
+        Err(DirectoryError::Config(format!("the {} directory has no stable ids", self.kind())))
+    }
+
     /// Users and groups whose name contains `query`, groups first, `limit` from `offset`.
     async fn search(
         &self,
@@ -175,13 +211,13 @@ pub fn directory(state: &AppState) -> Arc<dyn Directory> {
     }
 }
 
-/// The password "hash" of a directory user's row in the store: not a PHC string, so it never
-/// verifies (if the portal is switched back to the built-in directory, such a user cannot sign
-/// in with any password until an admin sets one).
-pub const DIRECTORY_PASSWORD_MARK: &str = "!directory";
+/// The password "hash" of a directory user's row in the store (see the store's docs).
+pub use twofold_store::DIRECTORY_PASSWORD_MARK;
 
 /// Checks a password against the configured directory. An accepted directory user's groups
-/// are cached and the user gets their store row if they had none.
+/// are cached, and the store follows the user and their groups by stable id: a row is made
+/// for a user who had none, a renamed user's or group's row is renamed (with the enrollment,
+/// memberships and principal entry), see `twofold_store::DirectoryIdRepo`.
 pub async fn sign_in(
     state: &AppState,
     name: &str,
@@ -194,16 +230,9 @@ pub async fn sign_in(
         return Ok(outcome);
     };
     configured.cache.put(&user.name, Some(user.clone()), state.now());
-    let (store, name, now) = (state.store.clone(), user.name.clone(), state.now_i64());
+    let (store, user, now) = (state.store.clone(), user.clone(), state.now_i64());
     let made = tokio::task::spawn_blocking(move || -> Result<(), StoreError> {
-        if store.user(&name)?.is_some() {
-            return Ok(());
-        }
-        match store.add_user(&name, DIRECTORY_PASSWORD_MARK, "directory", now) {
-            // Another sign-in of the same user made it first.
-            Err(StoreError::AlreadyExists { .. }) => Ok(()),
-            other => other,
-        }
+        follow_user(store.as_ref(), &user, now)
     })
     .await;
     match made {
@@ -211,6 +240,23 @@ pub async fn sign_in(
         Err(_) => return Err(DirectoryError::Panicked),
     }
     Ok(outcome)
+}
+
+/// The store brought in line with what the directory says of `user` and their groups (see
+/// [`sign_in`]). Groups the store does not know are not made: only principals need rows.
+fn follow_user(store: &dyn Store, user: &DirectoryUser, now: i64) -> Result<(), StoreError> {
+    store.follow_directory_entry(DirectoryKind::User, &user.id, &user.name, true, now)?;
+    for group in &user.group_entries {
+        match store.follow_directory_entry(DirectoryKind::Group, &group.id, &group.name, false, now)
+        {
+            // A group name the store cannot hold is no principal; the user still signs in.
+            Err(StoreError::Invalid { .. }) => {}
+            other => {
+                other?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The configured directory's word on `name`: from the cache while fresh, else asked (and
@@ -258,7 +304,16 @@ pub fn user_needs_two_factor(state: &AppState, user: &str) -> Result<bool, Direc
     if !enabled {
         return Ok(false);
     }
-    let groups = look_up(state, configured, user)?.map(|u| u.groups).unwrap_or_default();
+    let Some(found) = look_up(state, configured, user)? else {
+        let principals: Vec<Principal> =
+            state.store.principals()?.into_iter().map(|p| p.principal).collect();
+        return Ok(needs_two_factor(enabled, user, &[], &principals));
+    };
+    // The groups under the directory's names and under the names the store knows their ids
+    // by: a group renamed in the directory since its row was last followed still counts.
+    let ids: Vec<String> = found.group_entries.iter().map(|g| g.id.clone()).collect();
+    let mut groups = found.groups;
+    groups.extend(state.store.group_names_for_ids(&ids)?);
     let principals: Vec<Principal> =
         state.store.principals()?.into_iter().map(|p| p.principal).collect();
     Ok(needs_two_factor(enabled, user, &groups, &principals))
@@ -311,9 +366,10 @@ pub async fn search_page(
     })
 }
 
-/// Before principals are added: each one the configured directory has but the store does not
-/// gets its row (a group, or a user with [`DIRECTORY_PASSWORD_MARK`]), so an admin can enable
-/// a directory group nobody has signed in from yet. Names the directory does not have are left
+/// Before principals are added: each one the configured directory has gets its store row
+/// under the directory's stable id (a group, or a user with [`DIRECTORY_PASSWORD_MARK`]), so an
+/// admin can enable a directory group nobody has signed in from yet, and a row already there
+/// is linked to (or, renamed, follows) the entry. Names the directory does not have are left
 /// alone (adding them fails as "not found", as for the built-in directory). Returns how many
 /// rows were made.
 pub async fn adopt_principals(
@@ -323,37 +379,144 @@ pub async fn adopt_principals(
     let Some(configured) = &state.settings.directory else { return Ok(0) };
     let mut made = 0;
     for principal in principals {
-        let name = principal.name().to_string();
-        let known = match principal {
-            Principal::User(_) => configured.directory.find_user(&name).await?.map(|u| u.name),
-            Principal::Group(_) => {
-                let page = configured.directory.search(&name, 0, 50).await?;
-                page.items
-                    .into_iter()
-                    .find(|e| e.kind == EntryKind::Group && e.name.eq_ignore_ascii_case(&name))
-                    .map(|e| e.name)
-            }
+        let kind = match principal {
+            Principal::User(_) => DirectoryKind::User,
+            Principal::Group(_) => DirectoryKind::Group,
         };
-        let Some(known) = known else { continue };
-        let (store, is_group, now) =
-            (state.store.clone(), matches!(principal, Principal::Group(_)), state.now_i64());
-        let added = tokio::task::spawn_blocking(move || -> Result<bool, StoreError> {
-            let result = if is_group {
-                store.add_group(&known, "directory", now)
-            } else {
-                store.add_user(&known, DIRECTORY_PASSWORD_MARK, "directory", now)
-            };
-            match result {
-                Ok(()) => Ok(true),
-                Err(StoreError::AlreadyExists { .. }) => Ok(false),
-                Err(e) => Err(e),
-            }
-        })
-        .await
-        .map_err(|_| DirectoryError::Panicked)??;
-        made += added as usize;
+        let Some((id, name)) = entry_named(configured, principal).await? else { continue };
+        let (store, now) = (state.store.clone(), state.now_i64());
+        let followed =
+            blocking_store(move || store.follow_directory_entry(kind, &id, &name, true, now))
+                .await?;
+        made += (followed == twofold_store::Followed::Created) as usize;
     }
     Ok(made)
+}
+
+/// The (stable id, name) of the directory's entry called like `principal`, if there is one.
+async fn entry_named(
+    configured: &ConfiguredDirectory,
+    principal: &Principal,
+) -> Result<Option<(String, String)>, DirectoryError> {
+    let name = principal.name();
+    Ok(match principal {
+        Principal::User(_) => configured.directory.find_user(name).await?.map(|u| (u.id, u.name)),
+        Principal::Group(_) => {
+            let page = configured.directory.search(name, 0, 50).await?;
+            page.items
+                .into_iter()
+                .find(|e| e.kind == EntryKind::Group && e.name.eq_ignore_ascii_case(name))
+                .map(|e| (e.id, e.name))
+        }
+    })
+}
+
+async fn blocking_store<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, DirectoryError> {
+    match tokio::task::spawn_blocking(f).await {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(DirectoryError::Panicked),
+    }
+}
+
+/// Whether a principal's user or group is still in the directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Presence {
+    Present,
+    /// Its stable id (or, never linked, its name) is no longer found.
+    Gone,
+    /// The directory did not answer.
+    Unknown,
+}
+
+/// The principals as Admin mode lists them, each with whether it is still in the directory.
+/// With a configured directory, principals are looked up by stable id (by name when the id is
+/// not known yet, which links it), and one the directory renamed is renamed in the store
+/// first, so the list shows today's names. A directory that does not answer leaves every
+/// presence [`Presence::Unknown`] rather than failing: the admin must still see the list and
+/// be able to remove from it. The built-in directory's principals are always present
+/// (deleting a user removes their entry).
+pub async fn principals_with_presence(
+    state: &AppState,
+) -> Result<Vec<(twofold_store::PrincipalEntry, Presence)>, DirectoryError> {
+    let store = state.store.clone();
+    let entries = blocking_store(move || store.principals()).await?;
+    let Some(configured) = &state.settings.directory else {
+        return Ok(entries.into_iter().map(|e| (e, Presence::Present)).collect());
+    };
+    match look_up_principals(state, configured, &entries).await {
+        Ok((renamed, found)) => {
+            let entries = if renamed {
+                let store = state.store.clone();
+                blocking_store(move || store.principals()).await?
+            } else {
+                entries
+            };
+            Ok(entries
+                .into_iter()
+                .map(|e| {
+                    let here = e.directory_id.as_ref().is_some_and(|id| found.contains(id));
+                    (e, if here { Presence::Present } else { Presence::Gone })
+                })
+                .collect())
+        }
+        Err(DirectoryError::Unavailable(why)) => {
+            tracing::warn!(reason = %why, "the directory could not say which principals it has");
+            Ok(entries.into_iter().map(|e| (e, Presence::Unknown)).collect())
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Asks the directory for the principals' entries and follows renames and first links in the
+/// store. Answers whether the store changed and the stable ids found.
+async fn look_up_principals(
+    state: &AppState,
+    configured: &ConfiguredDirectory,
+    entries: &[twofold_store::PrincipalEntry],
+) -> Result<(bool, std::collections::HashSet<String>), DirectoryError> {
+    let mut follow: Vec<(DirectoryKind, String, String)> = Vec::new();
+    let mut found = std::collections::HashSet::new();
+    for (kind, entry_kind) in
+        [(DirectoryKind::User, EntryKind::User), (DirectoryKind::Group, EntryKind::Group)]
+    {
+        let of_kind = |e: &&twofold_store::PrincipalEntry| {
+            matches!(
+                (&e.principal, kind),
+                (Principal::User(_), DirectoryKind::User)
+                    | (Principal::Group(_), DirectoryKind::Group)
+            )
+        };
+        let ids: Vec<String> =
+            entries.iter().filter(of_kind).filter_map(|e| e.directory_id.clone()).collect();
+        for hit in configured.directory.find_ids(entry_kind, &ids).await? {
+            let stored = entries.iter().find(|e| e.directory_id.as_deref() == Some(&hit.id));
+            if stored.is_some_and(|e| e.principal.name() != hit.name) {
+                follow.push((kind, hit.id.clone(), hit.name.clone()));
+            }
+            found.insert(hit.id);
+        }
+        // Principals from before ids were kept: found by name, then linked.
+        for entry in entries.iter().filter(of_kind).filter(|e| e.directory_id.is_none()) {
+            if let Some((id, name)) = entry_named(configured, &entry.principal).await? {
+                follow.push((kind, id.clone(), name));
+                found.insert(id);
+            }
+        }
+    }
+    let changed = !follow.is_empty();
+    if changed {
+        let (store, now) = (state.store.clone(), state.now_i64());
+        blocking_store(move || {
+            for (kind, id, name) in follow {
+                store.follow_directory_entry(kind, &id, &name, false, now)?;
+            }
+            Ok(())
+        })
+        .await?;
+    }
+    Ok((changed, found))
 }
 
 /// Whether `error` (or what caused it) is the directory being unavailable.

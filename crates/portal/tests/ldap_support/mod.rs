@@ -247,6 +247,16 @@ impl Slapd {
         assert!(out.status.success(), "ldapmodify: {}", String::from_utf8_lossy(&out.stderr));
     }
 
+    /// Renames the entry `dn` to `new_rdn` (with `ldapmodrdn`, the old RDN value removed); its
+    /// `entryUUID` stays.
+    pub fn rename(&self, dn: &str, new_rdn: &str) {
+        let out = Command::new(tool("ldapmodrdn").unwrap())
+            .args(["-x", "-H", &self.url(), "-D", ROOT_DN, "-w", ROOT_PW, "-r", dn, new_rdn])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "ldapmodrdn: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
     /// Writes the service account's password file (0600) and a config file using the
     /// OpenLDAP preset; returns the config file's path.
     pub fn config_file(&self, extra: &str) -> PathBuf {

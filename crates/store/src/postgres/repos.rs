@@ -18,11 +18,20 @@ use twofold_core::{EnrollmentState, Principal, Secret, VerifierState};
 use super::PostgresStore;
 use crate::audit::recorded;
 use crate::directory::{escape_like, validate_name};
+use crate::directory_ids::{audit_detail, plan, rename_statements, reseal_needed, Step};
 use crate::enrollments::{to_i64, verifier_from};
 use crate::*;
 
 /// Serialises `add_principals` across servers (see the module docs).
 const PRINCIPALS_LOCK: i64 = 0x7477_6f66_6f6c_6403;
+/// Serialises following directory entries across servers: two sign-ins of one renamed user
+/// must not both rename (or both create) the row.
+const FOLLOW_LOCK: i64 = 0x7477_6f66_6f6c_6404;
+
+/// A statement written with SQLite's `?N` placeholders, in PostgreSQL's `$N`.
+fn dollars(sql: &str) -> String {
+    sql.replace('?', "$")
+}
 
 fn count(n: i64) -> u32 {
     n.clamp(0, u32::MAX as i64) as u32
@@ -338,10 +347,7 @@ impl PrincipalRepo for PostgresStore {
         self.with(async |c| {
             let rows = c
                 .query(
-                    "SELECT p.kind, p.name, p.added,
-                            CASE p.kind WHEN 'group' THEN
-                              (SELECT count(*) FROM memberships m WHERE m.group_name = p.name) END
-                       FROM principals p ORDER BY p.kind DESC, p.name",
+                    &format!("{} ORDER BY p.kind DESC, p.name", crate::principals::PRINCIPALS),
                     &[],
                 )
                 .await?;
@@ -358,6 +364,7 @@ impl PrincipalRepo for PostgresStore {
                         principal,
                         added: r.try_get(2)?,
                         members: r.try_get::<_, Option<i64>>(3)?.map(count),
+                        directory_id: r.try_get(4)?,
                     })
                 })
                 .collect()
@@ -912,6 +919,122 @@ impl UserRemovalRepo for PostgresStore {
             )
             .await?;
             Ok(removed)
+        })
+    }
+}
+
+impl DirectoryIdRepo for PostgresStore {
+    fn follow_directory_entry(
+        &self,
+        kind: DirectoryKind,
+        id: &str,
+        name: &str,
+        create: bool,
+        now: i64,
+    ) -> Result<Followed, StoreError> {
+        let word = if kind == DirectoryKind::User { "user name" } else { "group name" };
+        validate_name(word, name)?;
+        let table = match kind {
+            DirectoryKind::User => "users",
+            DirectoryKind::Group => "groups",
+        };
+        let kind_word = match kind {
+            DirectoryKind::User => "user",
+            DirectoryKind::Group => "group",
+        };
+        self.write(async |tx| {
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FOLLOW_LOCK]).await?;
+            let by_id: Option<String> = match tx
+                .query_opt(&format!("SELECT name::text FROM {table} WHERE directory_id = $1"), &[&id])
+                .await?
+            {
+                Some(row) => Some(row.try_get(0)?),
+                None => None,
+            };
+            let by_name: Option<(String, Option<String>)> = match tx
+                .query_opt(
+                    &format!("SELECT name::text, directory_id FROM {table} WHERE name = $1"),
+                    &[&name],
+                )
+                .await?
+            {
+                Some(row) => Some((row.try_get(0)?, row.try_get(1)?)),
+                None => None,
+            };
+            let (steps, followed) = plan(id, name, by_id, by_name, create, now);
+            for step in steps {
+                match step {
+                    Step::Rename { from, to, why } => {
+                        // The users/groups update cascades to the tables that reference the
+                        // name; the statements after it then change nothing, as in SQLite.
+                        for statement in rename_statements(kind) {
+                            tx.execute(&dollars(statement), &[&from, &to]).await?;
+                        }
+                        if reseal_needed(kind, &from, &to) {
+                            let sealed = tx
+                                .query_opt(
+                                    "SELECT secret FROM enrollments WHERE user_name = $1",
+                                    &[&to],
+                                )
+                                .await?;
+                            if let Some(row) = sealed {
+                                let sealed: Vec<u8> = row.try_get(0)?;
+                                let secret = self.secrets.open(&from, &sealed)?;
+                                let resealed = self.secrets.seal(&to, &secret);
+                                tx.execute(
+                                    "UPDATE enrollments SET secret = $2 WHERE user_name = $1",
+                                    &[&to, &resealed],
+                                )
+                                .await?;
+                            }
+                        }
+                        let action = format!("{kind_word}.rename");
+                        let detail = audit_detail(&from, id, why);
+                        insert_audit(tx, now, "directory", &action, Some(&to), Some(&detail)).await?;
+                    }
+                    Step::Link { name } => {
+                        tx.execute(
+                            &format!("UPDATE {table} SET directory_id = $2 WHERE name = $1"),
+                            &[&name, &id],
+                        )
+                        .await?;
+                    }
+                    Step::Create => {
+                        match kind {
+                            DirectoryKind::User => {
+                                tx.execute(
+                                    "INSERT INTO users (name, password_hash, created, directory_id)
+                                     VALUES ($1, $2, $3, $4)",
+                                    &[&name, &DIRECTORY_PASSWORD_MARK, &now, &id],
+                                )
+                                .await?
+                            }
+                            DirectoryKind::Group => {
+                                tx.execute(
+                                    "INSERT INTO groups (name, created, directory_id) VALUES ($1, $2, $3)",
+                                    &[&name, &now, &id],
+                                )
+                                .await?
+                            }
+                        };
+                        let action = format!("{kind_word}.add");
+                        insert_audit(tx, now, "directory", &action, Some(name), None).await?;
+                    }
+                }
+            }
+            Ok(followed)
+        })
+    }
+
+    fn group_names_for_ids(&self, ids: &[String]) -> Result<Vec<String>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.with(async |c| {
+            let rows = c
+                .query("SELECT name::text FROM groups WHERE directory_id = ANY($1)", &[&ids])
+                .await?;
+            Ok(rows.iter().map(|r| r.try_get(0)).collect::<Result<_, _>>()?)
         })
     }
 }

@@ -84,7 +84,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The users and groups enabled for 2FA. */
+        /**
+         * The users and groups enabled for 2FA, each with whether it is still in the directory
+         *     (`in_directory`; a deleted one stays listed as `no` until removed).
+         */
         get: operations["principals"];
         put?: never;
         /**
@@ -370,6 +373,11 @@ export interface components {
             };
         };
         /**
+         * @description Whether a principal's user or group is still in the directory.
+         * @enum {string}
+         */
+        InDirectory: "yes" | "no" | "unknown";
+        /**
          * @description The license status with whether it was checked against the development vendor key
          *     (whose private half is public: a license "valid" under it proves nothing).
          */
@@ -450,12 +458,19 @@ export interface components {
              * @description When it was added, Unix seconds.
              */
             added: number;
+            /**
+             * @description The directory's stable id (`entryUUID`, `objectGUID`), the principal's identity:
+             *     absent for the built-in directory (whose names are its ids) and until first looked up.
+             */
+            directory_id?: string | null;
+            in_directory?: null | components["schemas"]["InDirectory"];
             kind: components["schemas"]["PrincipalKind"];
             /**
              * Format: int32
              * @description Member count, for groups only.
              */
             members?: number | null;
+            /** @description The name the directory gave it when last seen (followed when renamed there). */
             name: string;
         };
         /**
