@@ -79,6 +79,24 @@ pub struct PrincipalEntry {
     pub members: Option<u32>,
     /// Unix seconds.
     pub added: i64,
+    /// The directory's stable id (`entryUUID`, `objectGUID`); absent for the built-in one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory_id: Option<String>,
+    /// Whether the directory still has it; absent from portals before stable ids.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_directory: Option<InDirectory>,
+}
+
+/// Whether a principal's user or group is still in the directory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum InDirectory {
+    /// Found by its stable id (always, in the built-in directory).
+    Yes,
+    /// Deleted in the directory: still counts for 2FA under its last name until removed.
+    No,
+    /// The directory did not answer just now.
+    Unknown,
 }
 
 /// A user who needs 2FA, as Reset Users lists them.
