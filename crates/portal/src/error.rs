@@ -241,6 +241,11 @@ impl From<crate::blocking::WorkError> for ApiError {
     fn from(e: crate::blocking::WorkError) -> Self {
         match e {
             crate::blocking::WorkError::Store(e) => e.into(),
+            // A store error met while following the directory is still the store's: an
+            // unreachable database is `database_unavailable` (503), not an internal error.
+            crate::blocking::WorkError::Directory(crate::directory::DirectoryError::Store(e)) => {
+                e.into()
+            }
             crate::blocking::WorkError::Ops(e) => e.into(),
             other => ApiError::internal(other),
         }
