@@ -44,6 +44,14 @@ impl DirectoryKind {
             DirectoryKind::Group => "group",
         }
     }
+
+    /// What a bad name is called in the validation error.
+    pub(crate) fn name_field(self) -> &'static str {
+        match self {
+            DirectoryKind::User => "user name",
+            DirectoryKind::Group => "group name",
+        }
+    }
 }
 
 /// What following an entry did to the store.
@@ -171,7 +179,7 @@ impl DirectoryIdRepo for SqliteStore {
         create: bool,
         now: i64,
     ) -> Result<Followed, StoreError> {
-        validate_name(if kind == DirectoryKind::User { "user name" } else { "group name" }, name)?;
+        validate_name(kind.name_field(), name)?;
         let table = kind.table();
         self.write(|tx| {
             let by_id: Option<String> = tx

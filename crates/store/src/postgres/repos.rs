@@ -932,16 +932,8 @@ impl DirectoryIdRepo for PostgresStore {
         create: bool,
         now: i64,
     ) -> Result<Followed, StoreError> {
-        let word = if kind == DirectoryKind::User { "user name" } else { "group name" };
-        validate_name(word, name)?;
-        let table = match kind {
-            DirectoryKind::User => "users",
-            DirectoryKind::Group => "groups",
-        };
-        let kind_word = match kind {
-            DirectoryKind::User => "user",
-            DirectoryKind::Group => "group",
-        };
+        validate_name(kind.name_field(), name)?;
+        let (table, kind_word) = (kind.table(), kind.word());
         self.write(async |tx| {
             tx.execute("SELECT pg_advisory_xact_lock($1)", &[&FOLLOW_LOCK]).await?;
             let by_id: Option<String> = match tx
