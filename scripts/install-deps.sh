@@ -17,6 +17,8 @@ packages=(
   curl openssl
   # typing into gnome-keyring's unlock prompt (the locked-keyring test)
   xdotool
+  # a real terminal the quick-pick types a code into (its e2e test)
+  xterm
   # real remote desktops behind the portal: nginx auth_request in front of noVNC/websockify on
   # a VNC server, Chromium trusting a test CA (NSS db), and xrdp's PAM stack with the gate hook
   nginx novnc websockify tigervnc-standalone-server libnss3-tools

@@ -12,7 +12,7 @@ use tauri::Manager;
 use twofold_desktop::connection::token_store::KeyringTokenStore;
 use twofold_desktop::AdminSession;
 
-use crate::commands::{admin, authenticator, loop_check};
+use crate::commands::{admin, authenticator, loop_check, quick_pick};
 
 pub fn run() -> anyhow::Result<()> {
     // WebKitGTK's DMA-BUF renderer keeps ~70 MB of extra buffers (docs/BENCHMARKS.md) and shows
@@ -23,6 +23,8 @@ pub fn run() -> anyhow::Result<()> {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
     tauri::Builder::default()
+        .plugin(tauri_plugin_global_shortcut::Builder::new().build())
+        .manage(quick_pick::QuickPick::default())
         .setup(|app| {
             let config_dir = app.path().app_config_dir()?;
             app.manage(AdminSession::new(config_dir, Arc::new(KeyringTokenStore::new())));
@@ -44,7 +46,19 @@ pub fn run() -> anyhow::Result<()> {
             )
             .with_app_lock();
             authenticator::watch_lock(app.handle(), &mode);
+            let at_hand = mode.at_hand();
             app.manage(mode);
+            if let Some(problem) = &at_hand.problem {
+                eprintln!("twofold: {problem}");
+            }
+            if let Err(e) =
+                quick_pick::apply_shortcut(app.handle(), at_hand.settings.shortcut.as_deref())
+            {
+                eprintln!("twofold: the quick-pick has no shortcut: {e}");
+            }
+            if let Err(e) = crate::tray::install(app.handle()) {
+                eprintln!("twofold: no tray icon: {e}");
+            }
             let config = app
                 .config()
                 .app
@@ -103,12 +117,23 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_backup_status,
             authenticator::authenticator_set_backup,
             authenticator::authenticator_turn_off_backup,
+            quick_pick::authenticator_at_hand,
+            quick_pick::authenticator_set_at_hand,
+            quick_pick::quick_pick_list,
+            quick_pick::quick_pick_copy,
+            quick_pick::quick_pick_type,
+            quick_pick::quick_pick_close,
+            quick_pick::quick_pick_show_main,
             loop_check::loop_check_state,
             loop_check::loop_check_run,
             loop_check::loop_check_copy_report,
             loop_check::clock_check,
         ])
-        .on_window_event(loop_check::close_after_clean_up)
+        .on_window_event(|window, event| {
+            loop_check::close_after_clean_up(window, event);
+            quick_pick::close_main(window, event);
+            quick_pick::hide_on_blur(window, event);
+        })
         .run(tauri::generate_context!())
         .context("running the Twofold window")
 }

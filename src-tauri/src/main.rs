@@ -10,6 +10,7 @@
 mod cli;
 mod commands;
 mod gui;
+mod tray;
 
 use clap::Parser;
 

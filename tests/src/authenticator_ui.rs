@@ -61,3 +61,23 @@ pub async fn assert_code_is_oathtools(app: &App, account: &str, params: &OathPar
     }
     panic!("{account}: the shown code changed during every one of three reads");
 }
+
+/// Whether everything an Authenticator-mode app test runs is installed (the private desktop,
+/// the app's WebDriver, the authenticator's tools) plus `extra`.
+pub fn authenticator_app_tools(test: &str, extra: &[&str]) -> bool {
+    let mut all: Vec<&str> = crate::desktop_session::SESSION_TOOLS.to_vec();
+    all.extend_from_slice(crate::app::APP_TOOLS);
+    all.extend_from_slice(crate::authenticator_tools::AUTHENTICATOR_TOOLS);
+    all.extend_from_slice(extra);
+    crate::tools_present(test, &all)
+}
+
+/// Adds an account by pasting its `otpauth://` link, and waits for its row.
+pub async fn add_link(app: &App, uri: &str) {
+    app.click("[data-testid=auth-add-menu]").await;
+    app.click("[data-testid=auth-add-uri]").await;
+    app.type_into("[data-testid=auth-uri-input]", uri).await;
+    app.click("[data-testid=auth-uri-submit]").await;
+    let account = twofold_core::OtpAuth::parse(uri).expect("a test link").account;
+    app.find(&row(&account)).await;
+}

@@ -23,3 +23,4 @@ pub mod authenticator_tools;
 pub mod authenticator_ui;
 pub mod desktop_session;
 pub mod signin_steps;
+pub mod tray_watcher;

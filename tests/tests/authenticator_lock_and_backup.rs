@@ -23,12 +23,13 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use twofold_e2e::app::{App, APP_TOOLS};
-use twofold_e2e::authenticator_tools::{oathtool_totp_between, OathParams, AUTHENTICATOR_TOOLS};
-use twofold_e2e::authenticator_ui::{assert_code_is_oathtools, row, start_authenticator};
+use twofold_e2e::app::App;
+use twofold_e2e::authenticator_tools::{oathtool_totp_between, OathParams};
+use twofold_e2e::authenticator_ui::{
+    add_link, assert_code_is_oathtools, authenticator_app_tools, row, start_authenticator,
+};
 use twofold_e2e::clock::now_unix;
-use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
-use twofold_e2e::tools_present;
+use twofold_e2e::desktop_session::DesktopSession;
 
 const SECRET: &str = "JBSWY3DPEHPK3PXP";
 const LINK: &str = "otpauth://totp/GitHub:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
@@ -37,24 +38,8 @@ const PASSWORD: &str = "desk lamp 42";
 /// One app at a time: each brings up Xvfb and WebKit, and two cores are shared.
 static ONE_APP: Mutex<()> = Mutex::new(());
 
-fn tools(test: &str) -> bool {
-    let mut all: Vec<&str> = SESSION_TOOLS.to_vec();
-    all.extend_from_slice(APP_TOOLS);
-    all.extend_from_slice(AUTHENTICATOR_TOOLS);
-    tools_present(test, &all)
-}
-
 fn github() -> OathParams<'static> {
     OathParams { secret_b32: SECRET, algorithm: "SHA1", digits: 6, period: Some(30) }
-}
-
-async fn add_link(app: &App, uri: &str) {
-    app.click("[data-testid=auth-add-menu]").await;
-    app.click("[data-testid=auth-add-uri]").await;
-    app.type_into("[data-testid=auth-uri-input]", uri).await;
-    app.click("[data-testid=auth-uri-submit]").await;
-    let account = twofold_core::OtpAuth::parse(uri).expect("a test link").account;
-    app.find(&row(&account)).await;
 }
 
 /// Waits for the lock screen, then checks the page holds no code and no account name.
@@ -89,7 +74,7 @@ async fn unlock_and_see_the_code(app: &App) {
 #[tokio::test]
 async fn authenticator_lock_hides_every_code_and_name_and_opens_with_its_password_only() {
     let test = "authenticator_lock_hides_every_code_and_name_and_opens_with_its_password_only";
-    if !tools(test) {
+    if !authenticator_app_tools(test, &[]) {
         return;
     }
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
@@ -246,7 +231,7 @@ fn assert_backup_holds(path: &Path, links: &[&str]) {
 #[tokio::test]
 async fn authenticator_backs_up_every_change_keeps_the_last_two_and_reports_a_failed_backup() {
     let test = "authenticator_backs_up_every_change_keeps_the_last_two_and_reports_a_failed_backup";
-    if !tools(test) {
+    if !authenticator_app_tools(test, &[]) {
         return;
     }
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());

@@ -1,10 +1,13 @@
-// Entry point: mounts the app shell into #app.
+// Entry point: mounts the app shell (or, in the quick-pick window, the quick-pick) into #app.
 import { mount } from "svelte";
 import App from "./App.svelte";
+import QuickPick from "./modes/quick/QuickPick.svelte";
 import "./app.css";
 
 performance.mark("twofold:script");
 
 const target = document.getElementById("app");
 if (!target) throw new Error("#app is missing from index.html");
-export default mount(App, { target });
+// The quick-pick window loads the same page; its start-up script names it.
+const quick = (window as { __TWOFOLD_START_MODE__?: string | null }).__TWOFOLD_START_MODE__ === "quick";
+export default mount(quick ? QuickPick : App, { target });

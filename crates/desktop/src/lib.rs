@@ -13,6 +13,7 @@ pub mod connection;
 pub mod loop_check;
 pub mod session;
 pub mod shell;
+pub mod target_window;
 
 pub use admin::{AdminClient, AdminError};
 pub use session::{AdminSession, ConnectionInfo, SessionError};

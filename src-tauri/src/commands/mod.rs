@@ -4,3 +4,4 @@
 pub mod admin;
 pub mod authenticator;
 pub mod loop_check;
+pub mod quick_pick;

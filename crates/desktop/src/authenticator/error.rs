@@ -118,6 +118,20 @@ pub enum AuthError {
     #[error("the automatic backup's password is missing from the keyring: turn the automatic backup on again")]
     BackupPasswordMissing,
 
+    /// A global shortcut the app cannot use: not a key with Ctrl, Alt or Super, or one another
+    /// program holds already.
+    #[error("the shortcut {shortcut:?} cannot be used: {detail}")]
+    Shortcut { shortcut: String, detail: String },
+
+    /// The tray and shortcut settings' file cannot be read; the defaults are in use.
+    #[error("the settings file {path} cannot be read ({detail}); save the settings again")]
+    AtHandSettingsDamaged { path: String, detail: String },
+
+    /// This desktop does not let an app type into another window (most Wayland compositors
+    /// without a virtual-keyboard protocol); the code was put on the clipboard instead.
+    #[error("this desktop does not let Twofold type into other windows ({detail}); the code is on the clipboard: paste it")]
+    TypingUnavailable { detail: String },
+
     /// Something that is a bug, not a user error (a worker thread panicked…).
     #[error("internal error: {0}")]
     Internal(String),
@@ -199,6 +213,9 @@ impl AuthError {
             AuthError::BackupKeep { .. } => "backup_keep",
             AuthError::BackupSettingsDamaged { .. } => "backup_settings_damaged",
             AuthError::BackupPasswordMissing => "backup_password_missing",
+            AuthError::Shortcut { .. } => "shortcut",
+            AuthError::AtHandSettingsDamaged { .. } => "at_hand_settings_damaged",
+            AuthError::TypingUnavailable { .. } => "typing_unavailable",
             AuthError::Internal(_) => "internal",
         }
     }

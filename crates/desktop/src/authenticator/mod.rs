@@ -11,6 +11,7 @@
 
 pub mod app_database;
 pub mod app_lock;
+pub mod at_hand;
 pub mod backup;
 pub mod camera;
 pub mod clipboard;
@@ -21,10 +22,13 @@ pub mod found;
 pub mod list;
 pub mod manual;
 pub mod preview;
+pub mod quick_pick;
 pub mod service;
 pub mod session_lock;
+pub mod tray_menu;
 
 pub use app_lock::{LockChange, LockStatus};
+pub use at_hand::{AtHand, AtHandStatus};
 pub use backup::{BackupChoice, BackupProblem, BackupStatus};
 pub use camera::{CameraChoice, CameraEvent, CameraSink};
 pub use clipboard::{ClipboardAccess, MemoryClipboard, SystemClipboard, CLEAR_AFTER};
@@ -34,5 +38,7 @@ pub use export::{suggested_export_path, ExportFormat, TransferCodes, Written};
 pub use list::CodeList;
 pub use manual::{FieldError, ManualEntry};
 pub use preview::{Candidate, Preview, Source};
+pub use quick_pick::QuickList;
 pub use service::{read_export, AddReport, AddedAccount, Authenticator, Copied, Offer};
+pub use tray_menu::TrayAccounts;
 pub use twofold_vault::AccountCode;

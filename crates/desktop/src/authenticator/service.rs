@@ -203,7 +203,12 @@ impl Authenticator {
         let at = self.now();
         let row = self.with_vault(|v| v.code(id, at))?;
         let code = row.code.ok_or(AuthError::NoCodeYet)?;
-        self.inner.clipboard.copy(&code)?;
+        self.copy_text(&code)
+    }
+
+    /// Puts `code` on the clipboard, to be cleared after the usual time.
+    pub(crate) fn copy_text(&self, code: &str) -> Result<Copied> {
+        self.inner.clipboard.copy(code)?;
         Ok(Copied { clear_after_secs: self.inner.clipboard.clear_after().as_secs() })
     }
 

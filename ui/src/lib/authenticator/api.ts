@@ -4,7 +4,7 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AccountCode, AddedAccount, AddReport, AuthError, CameraChoice, CameraEvent, BackupChoice, BackupStatus, CodeList, LockChange, LockStatus, ManualEntry, ExportKind, Offer, Preview, TransferCodes, Written } from "./types";
+import type { AccountCode, AddedAccount, AddReport, AtHand, AtHandStatus, AuthError, CameraChoice, CameraEvent, BackupChoice, BackupStatus, CodeList, LockChange, LockStatus, ManualEntry, ExportKind, Offer, Preview, QuickList, TransferCodes, Written } from "./types";
 
 export function toAuthError(thrown: unknown): AuthError {
   if (thrown && typeof thrown === "object" && "kind" in thrown && typeof (thrown as { kind: unknown }).kind === "string") {
@@ -73,4 +73,19 @@ export const authenticatorApi = {
   activity: () => call<void>("authenticator_activity"),
   /** Rust locked by itself (idle time, the desktop session locked). */
   onLocked: (f: () => void): Promise<UnlistenFn> => listen("authenticator-locked", () => f()),
+  atHand: () => call<AtHandStatus>("authenticator_at_hand"),
+  /** Saves the tray and shortcut settings; a shortcut that cannot be registered is refused. */
+  setAtHand: (settings: AtHand) => call<AtHand>("authenticator_set_at_hand", { settings }),
+};
+
+/** The quick-pick window's commands (its capability grants these and nothing else). */
+export const quickPickApi = {
+  list: () => call<QuickList>("quick_pick_list"),
+  copy: (id: string) => call<void>("quick_pick_copy", { id }),
+  /** Types the code into the window the quick-pick came over (or copies it, and says why). */
+  type: (id: string) => call<void>("quick_pick_type", { id }),
+  close: () => call<void>("quick_pick_close"),
+  showMain: () => call<void>("quick_pick_show_main"),
+  /** The quick-pick was shown again: read the list, clear the filter. */
+  onOpened: (f: () => void): Promise<UnlistenFn> => listen("quick-pick-opened", () => f()),
 };

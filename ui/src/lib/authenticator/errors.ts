@@ -16,7 +16,7 @@ export const KNOWN_KINDS = [
   "damaged_export", "unsupported_export", "nothing_to_import", "empty_file", "file_too_large", "preview_expired",
   "no_code_yet", "export_password_required", "nothing_to_export", "export_exists", "write_failed", "locked", "lock_wrong_password", "lock_throttled",
   "lock_password_too_short", "lock_idle_too_short", "lock_file_damaged", "backup_folder", "backup_keep",
-  "backup_settings_damaged", "backup_password_missing", "internal",
+  "backup_settings_damaged", "backup_password_missing", "shortcut", "at_hand_settings_damaged", "typing_unavailable", "internal",
 ] as const;
 
 export function isKeyringError(e: AuthError | null | undefined): boolean {

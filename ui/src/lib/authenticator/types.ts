@@ -156,3 +156,24 @@ export interface Written {
   path: string;
   accounts: number;
 }
+
+/** The quick-pick's list (twofold-desktop `authenticator::quick_pick::QuickList`). */
+export interface QuickList {
+  accounts: AccountCode[];
+  /** The title of the window the quick-pick came over, when it could be read. */
+  title: string | null;
+  /** How many of the first accounts that title names. */
+  matched: number;
+}
+
+/** Tray and shortcut settings (`authenticator::at_hand::AtHand`). */
+export interface AtHand {
+  keep_in_tray: boolean;
+  /** The quick-pick's global shortcut, e.g. "Ctrl+Alt+Shift+O"; null for none. */
+  shortcut: string | null;
+}
+
+export interface AtHandStatus {
+  settings: AtHand;
+  problem: AuthError | null;
+}
