@@ -29,6 +29,10 @@ packages=(
   caddy
   # the organisation's directory: a real OpenLDAP slapd started by the LDAP tests, and its client tools
   slapd ldap-utils
+  # a real Active Directory: a Samba AD domain controller provisioned by the AD tests
+  # (provisioning needs the two Recommends that --no-install-recommends leaves out; `ip`
+  # brings up the loopback of the DC's network namespace)
+  samba samba-ad-provision samba-dsdb-modules iproute2
   # the shared store of several portal servers: a real PostgreSQL started by the store tests
   postgresql
   # the loop check's clock step against a portal whose clock is off (libfaketime on its process)

@@ -10,49 +10,17 @@
 mod common;
 mod ldap_support;
 
-use std::path::Path;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{header, Request, StatusCode};
-use common::{Browser, Portal, GATEWAY_TOKEN, START};
-use ldap_support::Slapd;
-use twofold_core::Principal;
-use twofold_portal::directory::config::{parse_table, DirectoryConfig};
-use twofold_portal::directory::{ConfiguredDirectory, DIRECTORY_PASSWORD_MARK};
-use twofold_portal::ops;
-use twofold_store::{DirectoryRepo, EnrollmentRepo, SettingsRepo};
+use axum::http::{header, StatusCode};
+use common::{Browser, Portal, START};
+use ldap_support::{enroll, rdp, run_directory_test, strip_csrf, Slapd};
+use twofold_portal::directory::DIRECTORY_PASSWORD_MARK;
+use twofold_store::{DirectoryRepo, EnrollmentRepo};
 
 /// A portal on `slapd` with the group `twofa` enabled for 2FA and the switch on.
 fn portal_on(slapd: &Slapd, extra: &str) -> Portal {
-    let file = slapd.config_file(extra);
-    let text = std::fs::read_to_string(&file).unwrap();
-    let config = parse_table(&text, file.parent().unwrap()).expect("valid [directory]");
-    assert!(matches!(config, DirectoryConfig::Ldap(_)));
-    let configured = ConfiguredDirectory::open(&config).expect("opens").expect("ldap");
-    let p = Portal::new().with_settings(|s| s.directory = Some(configured));
-    // The admin picked the directory's group `twofa` (by name, as principals are today).
-    p.store.add_group("twofa", "test", START as i64).unwrap();
-    ops::add_principals(
-        p.store.as_ref(),
-        &p.state.vendor_key,
-        &[Principal::Group("twofa".into())],
-        "test",
-        START,
-    )
-    .unwrap();
-    p.store.set_two_factor_enabled(true, "test", START as i64).unwrap();
-    p
-}
-
-async fn rdp(p: &Portal, user: &str, password: &str) -> serde_json::Value {
-    let body = serde_json::json!({ "username": user, "password": password }).to_string();
-    let req = Request::post("/api/rdp/authorize")
-        .header(header::CONTENT_TYPE, "application/json")
-        .header(header::AUTHORIZATION, format!("Bearer {GATEWAY_TOKEN}"))
-        .body(Body::from(body))
-        .unwrap();
-    common::send(p.app(), req).await.json()
+    ldap_support::portal_with(&slapd.config_file(extra))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -96,20 +64,6 @@ async fn unknown_user_wrong_password_and_empty_password_get_the_same_answer() {
     let unknown = rdp(&p, "nobody", "ann-password").await;
     assert_eq!(answer, unknown);
     assert_eq!(answer["allowed"], false);
-}
-
-/// The CSRF token differs per visit; nothing else should.
-fn strip_csrf(page: &str) -> String {
-    let mut out = String::new();
-    let mut rest = page;
-    while let Some(i) = rest.find("name=\"csrf\" value=\"") {
-        let start = i + "name=\"csrf\" value=\"".len();
-        out.push_str(&rest[..start]);
-        let end = rest[start..].find('"').map(|e| start + e).unwrap_or(rest.len());
-        rest = &rest[end..];
-    }
-    out.push_str(rest);
-    out
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -183,16 +137,6 @@ async fn a_stopped_directory_fails_closed_with_503_and_recovers_when_it_returns(
     assert_eq!(rdp(&p, "ann", "ann-password").await["allowed"], true);
     // Refusals while it was down did not count against ann's lock or the address.
     let _ = Arc::clone(&p.store);
-}
-
-/// Signs `user` in, shown the activation page, and activates the key with a correct code.
-async fn enroll(p: &Portal, user: &str, password: &str) {
-    let mut b = Browser::new();
-    assert_eq!(b.sign_in(p.app(), user, password).await.location(), Some("/activate"));
-    b.get(p.app(), "/activate").await;
-    let code = p.code_for(user, START);
-    let reply = b.post(p.app(), "/activate", &[("code", &code)]).await;
-    assert_eq!(reply.location(), Some("/"), "{}", reply.body);
 }
 
 fn principal_named<'a>(list: &'a serde_json::Value, name: &str) -> Option<&'a serde_json::Value> {
@@ -332,17 +276,4 @@ fn directory_test_names_an_unreachable_directory() {
     let (ok, text) = run_directory_test(&file, &[]);
     assert!(!ok);
     assert!(text.contains("connect:    FAILED: the directory is unavailable"), "{text}");
-}
-
-fn run_directory_test(config: &Path, extra: &[&str]) -> (bool, String) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_twofold-portal"))
-        .args(["directory", "test", "--config"])
-        .arg(config)
-        .args(extra)
-        .env_remove("TWOFOLD_CONFIG")
-        .output()
-        .unwrap();
-    let text =
-        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    (out.status.success(), text)
 }

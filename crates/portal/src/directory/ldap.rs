@@ -607,7 +607,10 @@ fn first(entry: &ldap3::SearchEntry, attr: &str) -> Option<String> {
 /// shown the way AD shows it (the first three fields little-endian).
 fn stable_id(entry: &ldap3::SearchEntry, attr: &str) -> Option<String> {
     if let Some(text) = first(entry, attr) {
-        return Some(text);
+        // ldap3 hands out values that happen to be valid UTF-8 as text, and a random 16-byte
+        // objectGUID sometimes is: it is still the binary GUID.
+        let guid = attr.eq_ignore_ascii_case("objectGUID").then(|| guid_text(text.as_bytes()));
+        return guid.flatten().or(Some(text));
     }
     let bytes = entry.bin_attrs.iter().find(|(k, _)| k.eq_ignore_ascii_case(attr))?.1.first()?;
     Some(guid_text(bytes).unwrap_or_else(|| data_encoding::HEXLOWER.encode(bytes)))
@@ -648,6 +651,8 @@ pub fn guid_text(b: &[u8]) -> Option<String> {
 /// An LDAP result code with its name, for logs and `directory test`.
 pub fn describe(rc: u32, text: &str) -> String {
     let name = match rc {
+        // What AD answers a simple bind without TLS (`ldap server require strong auth`).
+        8 => "strongerAuthRequired",
         32 => "noSuchObject",
         34 => "invalidDNSyntax",
         48 => "inappropriateAuthentication",
@@ -742,8 +747,21 @@ mod tests {
     }
 
     #[test]
+    fn an_object_guid_whose_bytes_are_valid_utf8_is_still_read_as_a_guid() {
+        let bytes: Vec<u8> = (0x41u8..0x51).collect();
+        let entry = ldap3::SearchEntry {
+            dn: "CN=x".into(),
+            attrs: [("objectGUID".to_string(), vec![String::from_utf8(bytes.clone()).unwrap()])]
+                .into(),
+            bin_attrs: Default::default(),
+        };
+        assert_eq!(stable_id(&entry, "objectGUID"), guid_text(&bytes));
+    }
+
+    #[test]
     fn result_codes_are_named() {
         assert_eq!(describe(49, ""), "invalidCredentials (49)");
+        assert_eq!(describe(8, ""), "strongerAuthRequired (8)");
         assert_eq!(describe(52, "shutting down"), "unavailable (52): shutting down");
     }
 }
