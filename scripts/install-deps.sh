@@ -19,6 +19,8 @@ packages=(
   xdotool
   # a real terminal the quick-pick types a code into (its e2e test)
   xterm
+  # an XEmbed tray panel the same test shows the tray menu in (for the README screenshot)
+  trayer
   # real remote desktops behind the portal: nginx auth_request in front of noVNC/websockify on
   # a VNC server, Chromium trusting a test CA (NSS db), and xrdp's PAM stack with the gate hook
   nginx novnc websockify tigervnc-standalone-server libnss3-tools

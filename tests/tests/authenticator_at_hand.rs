@@ -9,8 +9,10 @@
 //! - The quick-pick: the global shortcut opens it over an xterm titled "Sign in - GitHub";
 //!   GitHub comes first though it is second in the list, and Shift+Enter types oathtool's
 //!   GitHub code into the xterm (what the xterm received is read back). Typing a filter and
-//!   Enter copies the other account's code. Screenshots of the screen land in
-//!   `tests/artifacts/authenticator-quick-pick*.png`.
+//!   Enter copies the other account's code. Screenshots land in
+//!   `tests/artifacts/authenticator-quick-pick*.png`, and of the tray menu as an XEmbed panel
+//!   (trayer) shows it — the app's fallback where no StatusNotifierWatcher runs — in
+//!   `authenticator-tray-menu.png`.
 
 // `ONE_APP` is a std Mutex held across awaits on purpose: each #[tokio::test] has its own
 // runtime on its own thread, and the guard only makes those threads take turns.
@@ -33,6 +35,8 @@ const AWS: &str = "otpauth://totp/AWS:bob?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJ
 const GITHUB: &str =
     "otpauth://totp/GitHub:alice@example.com?secret=JBSWY3DPEHPK3PXP&issuer=GitHub";
 const SHORTCUT: &str = "ctrl+alt+shift+o";
+/// The quick-pick (centred, a third down) and the terminal under it, on the 1920x1080 screen.
+const QUICK_PICK_AREA: &str = "720x600+620+180";
 
 /// One app at a time: each brings up Xvfb and WebKit, and two cores are shared.
 static ONE_APP: Mutex<()> = Mutex::new(());
@@ -96,14 +100,15 @@ fn window_gone(session: &DesktopSession, name: &str) {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    screenshot(session, "authenticator-quick-pick-stuck");
+    screenshot(session, "authenticator-quick-pick-stuck", "1920x1080+0+0");
     panic!("the window {name:?} is still shown (screenshot above)");
 }
 
-fn screenshot(session: &DesktopSession, name: &str) {
+/// Captures `area` (`WxH+X+Y`) of the screen.
+fn screenshot(session: &DesktopSession, name: &str, area: &str) {
     let path = artifact_path(&format!("{name}.png"));
     let status = Command::new("import")
-        .args(["-window", "root"])
+        .args(["-window", "root", "-crop", area, "+repage"])
         .arg(&path)
         .envs(session.env())
         .status()
@@ -116,7 +121,7 @@ fn screenshot(session: &DesktopSession, name: &str) {
 fn xterm(session: &DesktopSession, title: &str, out: &Path) -> ChildGuard {
     let script = format!("read line; printf %s \"$line\" > '{}'", out.display());
     let mut cmd = Command::new("xterm");
-    cmd.args(["-geometry", "100x10+40+820", "-T", title, "-e", "sh", "-c", &script])
+    cmd.args(["-geometry", "100x10+730+660", "-T", title, "-e", "sh", "-c", &script])
         .envs(session.env())
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -150,7 +155,7 @@ fn assert_one_of(what: &str, got: &str, params: &OathParams<'_>, from: u64) {
 #[tokio::test]
 async fn tray_menu_lists_the_accounts_copies_a_code_and_names_none_while_locked() {
     let test = "tray_menu_lists_the_accounts_copies_a_code_and_names_none_while_locked";
-    if !authenticator_app_tools(test, &["gdbus", "xdotool", "xterm", "import"]) {
+    if !authenticator_app_tools(test, &["gdbus"]) {
         return;
     }
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
@@ -211,11 +216,22 @@ async fn tray_menu_lists_the_accounts_copies_a_code_and_names_none_while_locked(
 #[tokio::test]
 async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_for() {
     let test = "the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_for";
-    if !authenticator_app_tools(test, &["gdbus", "xdotool", "xterm", "import"]) {
+    if !authenticator_app_tools(test, &["xdotool", "xterm", "import", "trayer"]) {
         return;
     }
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
     let session = DesktopSession::start();
+    let mut panel = Command::new("trayer");
+    panel
+        .args(["--edge", "bottom", "--align", "right", "--widthtype", "request", "--height", "32"])
+        .args(["--SetDockType", "false", "--SetPartialStrut", "false", "--tint", "0x1d2433"])
+        .args(["--transparent", "true", "--alpha", "0"])
+        .envs(session.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _panel = ChildGuard::spawn("trayer", &mut panel);
+    std::thread::sleep(Duration::from_millis(500));
     let vault = tempfile::tempdir().expect("vault dir");
     let app = start_authenticator(&session, vault.path()).await;
     add_link(&app, AWS).await;
@@ -231,7 +247,7 @@ async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_
     window_named(&session, "Twofold quick pick");
     // The list arrives over IPC a moment after the window shows.
     std::thread::sleep(Duration::from_millis(800));
-    screenshot(&session, "authenticator-quick-pick");
+    screenshot(&session, "authenticator-quick-pick", QUICK_PICK_AREA);
 
     let from = now_unix().saturating_sub(1);
     xdotool(&session, &["key", "shift+Return"]);
@@ -248,7 +264,7 @@ async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_
     std::thread::sleep(Duration::from_millis(500));
     xdotool(&session, &["type", "--delay", "30", "aws"]);
     std::thread::sleep(Duration::from_millis(300));
-    screenshot(&session, "authenticator-quick-pick-filtered");
+    screenshot(&session, "authenticator-quick-pick-filtered", QUICK_PICK_AREA);
     let from = now_unix().saturating_sub(1);
     xdotool(&session, &["key", "Return"]);
     window_gone(&session, "Twofold quick pick");
@@ -260,5 +276,15 @@ async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_
     std::thread::sleep(Duration::from_millis(300));
     xdotool(&session, &["key", "Escape"]);
     window_gone(&session, "Twofold quick pick");
+
+    // The tray icon in an XEmbed panel (trayer): clicked, it shows the menu, for the README.
+    let icon = ["search", "--class", "tray-icon tray app twofold"];
+    xdotool(
+        &session,
+        &[&icon[..], &["mousemove", "--window", "%1", "16", "15", "click", "1"]].concat(),
+    );
+    std::thread::sleep(Duration::from_millis(800));
+    screenshot(&session, "authenticator-tray-menu", "520x260+1400+820");
+    xdotool(&session, &["key", "Escape"]);
     app.close().await;
 }

@@ -16,6 +16,8 @@ use twofold_desktop::target_window::{self, TargetWindow};
 
 const LABEL: &str = "quick";
 const TITLE: &str = "Twofold quick pick";
+/// The window's size in logical pixels.
+const SIZE: (f64, f64) = (460.0, 420.0);
 /// Event the quick-pick page gets each time it is shown: read the list again, clear the filter.
 pub const OPENED_EVENT: &str = "quick-pick-opened";
 
@@ -49,7 +51,7 @@ pub fn open(app: &AppHandle) {
             }
         },
     };
-    let _ = window.center();
+    place(&window);
     let _ = window.show();
     let _ = window.set_focus();
     let _ = window.emit(OPENED_EVENT, ());
@@ -57,10 +59,27 @@ pub fn open(app: &AppHandle) {
     std::thread::spawn(|| target_window::focus_own_window(TITLE));
 }
 
+/// Centred across, a third of the way down the screen the pointer is on, as launchers sit.
+/// (Placed by its known size: `center()` on a window never mapped has no size yet.)
+fn place(window: &tauri::WebviewWindow) {
+    let monitor = window
+        .cursor_position()
+        .ok()
+        .and_then(|p| window.monitor_from_point(p.x, p.y).ok().flatten());
+    let Some(monitor) = monitor.or_else(|| window.primary_monitor().ok().flatten()) else {
+        return;
+    };
+    let (scale, area, origin) = (monitor.scale_factor(), monitor.size(), monitor.position());
+    let (w, h) = ((SIZE.0 * scale) as i32, (SIZE.1 * scale) as i32);
+    let x = origin.x + (area.width as i32 - w) / 2;
+    let y = origin.y + (area.height as i32 - h) / 3;
+    let _ = window.set_position(tauri::PhysicalPosition::new(x, y));
+}
+
 fn build(app: &AppHandle) -> tauri::Result<tauri::WebviewWindow> {
     WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html".into()))
         .title(TITLE)
-        .inner_size(460.0, 420.0)
+        .inner_size(SIZE.0, SIZE.1)
         .resizable(false)
         .decorations(false)
         .always_on_top(true)
