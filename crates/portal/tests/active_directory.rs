@@ -13,9 +13,9 @@ mod ldap_support;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
+use common::ldap::{enroll, portal_with, rdp, run_directory_test, strip_csrf};
 use common::{Browser, START};
 use ldap_support::samba::{self, SambaDc, BASE, NESTED_GROUP, SERVICE_DN, TWOFA_GROUP};
-use ldap_support::{enroll, portal_with, rdp, run_directory_test, strip_csrf};
 use twofold_portal::directory::config::{parse_table, DirectoryConfig, Nesting};
 use twofold_portal::directory::DIRECTORY_PASSWORD_MARK;
 use twofold_store::{DirectoryRepo, EnrollmentRepo};

@@ -13,14 +13,15 @@ mod ldap_support;
 use std::sync::Arc;
 
 use axum::http::{header, StatusCode};
+use common::ldap::{enroll, rdp, run_directory_test, strip_csrf};
 use common::{Browser, Portal, START};
-use ldap_support::{enroll, rdp, run_directory_test, strip_csrf, Slapd};
+use ldap_support::Slapd;
 use twofold_portal::directory::DIRECTORY_PASSWORD_MARK;
 use twofold_store::{DirectoryRepo, EnrollmentRepo};
 
 /// A portal on `slapd` with the group `twofa` enabled for 2FA and the switch on.
 fn portal_on(slapd: &Slapd, extra: &str) -> Portal {
-    ldap_support::portal_with(&slapd.config_file(extra))
+    common::ldap::portal_with(&slapd.config_file(extra))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
