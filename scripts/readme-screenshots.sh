@@ -6,6 +6,8 @@
 #   authenticator-list.png    Authenticator mode's account list (tests/tests/authenticator_app.rs)
 #   browser-activate.png      the portal's activation page      (tests/tests/portal_browser.rs)
 #   loopcheck-panel-passed.png the Loop check panel after a run (tests/tests/loop_check_panel.rs)
+#   authenticator-quick-pick.png, authenticator-tray-menu.png
+#                             the quick-pick and the tray menu  (tests/tests/authenticator_at_hand.rs)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export TWOFOLD_E2E_REQUIRE_TOOLS=1
@@ -15,7 +17,9 @@ cargo test -p twofold-e2e --test authenticator_app -- --exact \
   authenticator_adds_an_account_from_a_pasted_link_and_shows_oathtools_code
 cargo test -p twofold-e2e --test portal_browser -- --exact \
   alice_enrolls_from_the_rendered_qr_code_and_signs_in_again_with_a_fresh_code
-shots=(admin-users authenticator-list browser-activate)
+cargo test -p twofold-e2e --test authenticator_at_hand -- --exact \
+  the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_for
+shots=(admin-users authenticator-list browser-activate authenticator-quick-pick authenticator-tray-menu)
 if [ -f tests/tests/loop_check_panel.rs ]; then
   cargo test -p twofold-e2e --test loop_check_panel
   shots+=(loopcheck-panel-passed)
