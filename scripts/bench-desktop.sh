@@ -2,7 +2,8 @@
 # Desktop app benchmarks for docs/BENCHMARKS.md ("## Desktop app"): start to the Admin
 # screen with live status, idle memory of the app + WebKit next to OTPClient and KeePassXC
 # (installed from Debian if missing) measured the same way in the same run, and picker search
-# over 10,000 directory entries. Prints `BENCH name value unit` lines.
+# over 10,000 directory entries, and the quick-pick's shortcut-to-code times. Prints
+# `BENCH name value unit` lines.
 # Usage: scripts/bench-desktop.sh [--release]   (release: builds and measures target/release/twofold)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,3 +28,5 @@ cargo build -p twofold-portal
 export TWOFOLD_APP_BIN="$PWD/target/$profile/twofold"
 export TWOFOLD_PORTAL_BIN="$PWD/target/debug/twofold-portal"
 cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|picker rows|otpclient|keepassxc|test )'
+# The quick-pick: shortcut press to code on the clipboard or typed.
+cargo test -p twofold-e2e --test authenticator_at_hand -- --ignored --nocapture bench_quick_pick 2>&1 | grep -E '^(BENCH|test )'

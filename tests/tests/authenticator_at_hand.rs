@@ -288,3 +288,92 @@ async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_
     xdotool(&session, &["key", "Escape"]);
     app.close().await;
 }
+
+/// Milliseconds until `ready` holds, polled as fast as spawning its probe allows (a few ms).
+fn ms_until(what: &str, mut ready: impl FnMut() -> bool) -> f64 {
+    let start = Instant::now();
+    while !ready() {
+        assert!(start.elapsed() < Duration::from_secs(10), "{what} did not happen");
+    }
+    start.elapsed().as_secs_f64() * 1000.0
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Shortcut press to the quick-pick on screen with its list, Enter to the code on the
+/// clipboard, and Shift+Enter to all six digits arrived in a terminal (raw mode, so each key
+/// is seen as it comes), 10 rounds each, for docs/BENCHMARKS.md. Run by
+/// `scripts/bench-desktop.sh`; prints `BENCH` lines and asserts nothing about the figures.
+#[tokio::test]
+#[ignore = "benchmark: scripts/bench-desktop.sh"]
+async fn bench_quick_pick_shortcut_to_code() {
+    let test = "bench_quick_pick_shortcut_to_code";
+    if !authenticator_app_tools(test, &["xdotool", "xterm", "xwininfo"]) {
+        return;
+    }
+    let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
+    let session = DesktopSession::start();
+    let vault = tempfile::tempdir().expect("vault dir");
+    let app = start_authenticator(&session, vault.path()).await;
+    add_link(&app, AWS).await;
+    add_link(&app, GITHUB).await;
+    let typed = vault.path().join("raw.txt");
+    let script = format!("stty raw -echo; exec dd bs=1 of='{}' 2>/dev/null", typed.display());
+    let mut cmd = Command::new("xterm");
+    cmd.args(["-geometry", "80x5+730+660", "-T", "Sign in - GitHub", "-e", "sh", "-c", &script])
+        .envs(session.env())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    let _xterm = ChildGuard::spawn("xterm", &mut cmd);
+    let terminal = window_named(&session, "Sign in - GitHub");
+    let visible = |s: &DesktopSession| {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "Twofold quick pick"])
+            .envs(s.env())
+            .output()
+            .expect("xdotool search");
+        !String::from_utf8_lossy(&out.stdout).trim().is_empty()
+    };
+    let (mut shown, mut copied, mut typed_ms) = (Vec::new(), Vec::new(), Vec::new());
+    for round in 0..10 {
+        xdotool(&session, &["windowfocus", "--sync", &terminal]);
+        xdotool(&session, &["key", "--clearmodifiers", SHORTCUT]);
+        shown.push(ms_until("the quick-pick shows", || visible(&session)));
+        std::thread::sleep(Duration::from_millis(600));
+        if round % 2 == 0 {
+            let before = clipboard_text(&session);
+            xdotool(&session, &["key", "Return"]);
+            copied.push(ms_until("the code reaches the clipboard", || {
+                let now = clipboard_text(&session);
+                now.len() == 6 && now != before
+            }));
+            // The same code twice in one period would not be seen as new.
+            let _ = Command::new("xclip")
+                .args(["-selection", "clipboard", "/dev/null"])
+                .envs(session.env())
+                .status();
+        } else {
+            let have = std::fs::metadata(&typed).map(|m| m.len()).unwrap_or(0);
+            xdotool(&session, &["key", "shift+Return"]);
+            typed_ms.push(ms_until("six digits reach the terminal", || {
+                std::fs::metadata(&typed).map(|m| m.len()).unwrap_or(0) >= have + 6
+            }));
+        }
+        window_gone(&session, "Twofold quick pick");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    for (name, v) in [
+        ("shortcut_to_quick_pick_shown", shown),
+        ("enter_to_clipboard", copied),
+        ("shift_enter_to_six_digits_typed", typed_ms),
+    ] {
+        let max = v.iter().copied().fold(0.0, f64::max);
+        println!("BENCH {name}_median {:.0} ms", median(v.clone()));
+        println!("BENCH {name}_max {max:.0} ms");
+    }
+    app.close().await;
+}
