@@ -51,11 +51,7 @@ pub fn run() -> anyhow::Result<()> {
             if let Some(problem) = &at_hand.problem {
                 eprintln!("twofold: {problem}");
             }
-            if let Err(e) =
-                quick_pick::apply_shortcut(app.handle(), at_hand.settings.shortcut.as_deref())
-            {
-                eprintln!("twofold: the quick-pick has no shortcut: {e}");
-            }
+            quick_pick::register_saved(app.handle(), at_hand.settings.shortcut.as_deref());
             if let Err(e) = crate::tray::install(app.handle()) {
                 eprintln!("twofold: no tray icon: {e}");
             }

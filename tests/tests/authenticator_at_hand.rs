@@ -9,7 +9,9 @@
 //! - The quick-pick: the global shortcut opens it over an xterm titled "Sign in - GitHub";
 //!   GitHub comes first though it is second in the list, and Shift+Enter types oathtool's
 //!   GitHub code into the xterm (what the xterm received is read back). Typing a filter and
-//!   Enter copies the other account's code. Screenshots land in
+//!   Enter copies the other account's code. A shortcut recorded in the settings dialog by
+//!   pressing it replaces the old one (which then opens nothing) and is saved with "keep in
+//!   the tray". Screenshots land in
 //!   `tests/artifacts/authenticator-quick-pick*.png`, and of the tray menu as an XEmbed panel
 //!   (trayer) shows it — the app's fallback where no StatusNotifierWatcher runs — in
 //!   `authenticator-tray-menu.png`.
@@ -272,6 +274,39 @@ async fn the_shortcut_opens_the_quick_pick_which_types_the_code_the_window_asks_
 
     // Esc closes it without a code.
     xdotool(&session, &["key", "--clearmodifiers", SHORTCUT]);
+    window_named(&session, "Twofold quick pick");
+    std::thread::sleep(Duration::from_millis(300));
+    xdotool(&session, &["key", "Escape"]);
+    window_gone(&session, "Twofold quick pick");
+
+    // Another shortcut, recorded in the settings dialog by pressing it: it opens the
+    // quick-pick, the old one no longer does, and the choice is in the settings file.
+    app.click("[data-testid=auth-at-hand]").await;
+    app.find("[data-testid=auth-at-hand-dialog]").await;
+    app.click("[data-testid=auth-keep-in-tray]").await;
+    app.click("[data-testid=auth-shortcut]").await;
+    let main = window_named(&session, "Twofold");
+    xdotool(&session, &["windowfocus", "--sync", &main]);
+    xdotool(&session, &["key", "--clearmodifiers", "ctrl+alt+k"]);
+    app.wait_until(
+        "document.querySelector('[data-testid=auth-shortcut]').value === 'Ctrl+Alt+K'",
+        "the pressed keys are recorded",
+    )
+    .await;
+    println!("dialog: {}", app.screenshot("authenticator-at-hand-dialog").await.display());
+    app.click("[data-testid=auth-at-hand-save]").await;
+    app.wait_until(
+        "!document.querySelector('[data-testid=auth-at-hand-dialog]')",
+        "the dialog closes once saved",
+    )
+    .await;
+    let saved = std::fs::read_to_string(vault.path().join("at-hand.json")).expect("settings");
+    let saved: serde_json::Value = serde_json::from_str(&saved).expect("json");
+    assert_eq!(saved, serde_json::json!({ "keep_in_tray": true, "shortcut": "Ctrl+Alt+K" }));
+    xdotool(&session, &["key", "--clearmodifiers", SHORTCUT]);
+    std::thread::sleep(Duration::from_millis(800));
+    window_gone(&session, "Twofold quick pick");
+    xdotool(&session, &["key", "--clearmodifiers", "ctrl+alt+k"]);
     window_named(&session, "Twofold quick pick");
     std::thread::sleep(Duration::from_millis(300));
     xdotool(&session, &["key", "Escape"]);

@@ -26,6 +26,10 @@ pub const OPENED_EVENT: &str = "quick-pick-opened";
 pub struct QuickPick {
     target: Mutex<Option<TargetWindow>>,
     shortcut: Mutex<Option<String>>,
+    /// Why the saved shortcut could not be registered at start (another program holds it, or
+    /// this desktop has no global shortcuts for apps, as on Wayland).
+    /// `(shortcut, why)`.
+    unregistered: Mutex<Option<(String, String)>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -137,6 +141,7 @@ pub fn apply_shortcut(app: &AppHandle, shortcut: Option<&str>) -> Result<(), Aut
         }
     }
     *current = shortcut.map(str::to_string);
+    *lock(&state.unregistered) = None;
     Ok(())
 }
 
@@ -193,9 +198,31 @@ pub fn quick_pick_show_main(app: AppHandle) {
     crate::tray::show_main(&app);
 }
 
+/// The settings, and why the saved shortcut is not in force if it is not.
 #[tauri::command]
-pub fn authenticator_at_hand(mode: Mode<'_>) -> AtHandStatus {
-    mode.at_hand()
+pub fn authenticator_at_hand(mode: Mode<'_>, quick: State<'_, QuickPick>) -> AtHandStatus {
+    let status = mode.at_hand();
+    match status.problem {
+        Some(_) => status,
+        None => {
+            let problem = lock(&quick.unregistered)
+                .clone()
+                .map(|(shortcut, detail)| AuthError::Shortcut { shortcut, detail });
+            AtHandStatus { problem, ..status }
+        }
+    }
+}
+
+/// Registers the saved shortcut at start; a failure is kept for the settings dialog.
+pub fn register_saved(app: &AppHandle, shortcut: Option<&str>) {
+    if let Err(e) = apply_shortcut(app, shortcut) {
+        eprintln!("twofold: the quick-pick has no shortcut: {e}");
+        let why = match e {
+            AuthError::Shortcut { shortcut, detail } => (shortcut, detail),
+            other => (shortcut.unwrap_or_default().to_string(), other.to_string()),
+        };
+        *lock(&app.state::<QuickPick>().unregistered) = Some(why);
+    }
 }
 
 /// Saves the tray and shortcut settings; a shortcut that cannot be registered is refused and
