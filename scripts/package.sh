@@ -163,7 +163,8 @@ for px in 16 22 24 32 48 64 128 256 512; do
 done
 install -D -m 0644 icons/logo.svg "$root/usr/share/icons/hicolor/scalable/apps/dev.twofold.desktop.svg"
 install -D -m 0644 packaging/desktop/lintian-overrides "$root/usr/share/lintian/overrides/twofold"
-finish twofold utils "$(shlibs_of twofold twofold)" "gnome-keyring | keepassxc" \
+# The tray icon's library is opened at run time (dlopen), so dpkg-shlibdeps cannot see it.
+finish twofold utils "$(shlibs_of twofold twofold), libayatana-appindicator3-1 | libappindicator3-1" "gnome-keyring | keepassxc" \
 "two-factor codes on the desktop, and a portal's 2FA administration
  Twofold is the desktop side of the Twofold two-factor sign-in.
  .

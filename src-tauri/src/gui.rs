@@ -52,8 +52,15 @@ pub fn run() -> anyhow::Result<()> {
                 eprintln!("twofold: {problem}");
             }
             quick_pick::register_saved(app.handle(), at_hand.settings.shortcut.as_deref());
-            if let Err(e) = crate::tray::install(app.handle()) {
-                eprintln!("twofold: no tray icon: {e}");
+            // libappindicator is opened at run time and panics when it is missing: the window
+            // still opens, without a tray icon.
+            let tray = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                crate::tray::install(app.handle())
+            }));
+            match tray {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => eprintln!("twofold: no tray icon: {e}"),
+                Err(_) => eprintln!("twofold: no tray icon: libayatana-appindicator3 is missing"),
             }
             let config = app
                 .config()
