@@ -6,7 +6,7 @@
 //! tests whose other processes must know the portal's address before it starts.
 
 use crate::process::{free_ports, ChildGuard};
-use crate::web::WebClient;
+use crate::web::{Page, WebClient};
 use reqwest::{Method, StatusCode};
 use std::ffi::OsString;
 use std::fs::File;
@@ -333,6 +333,43 @@ impl Portal {
     /// `DELETE` on the admin API with the portal's token.
     pub async fn admin_delete(&self, path: &str) -> ApiResponse {
         self.admin_raw(Method::DELETE, path, Some(&self.admin_token), None).await
+    }
+
+    /// The RDP front ends' credential from the portal's `DIR/gateway.token`.
+    pub fn gateway_token(&self) -> String {
+        let path = self.data.join("gateway.token");
+        let token = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+        token.trim().to_string()
+    }
+
+    /// `POST /api/rdp/authorize` as an RDP front end (the PAM hook) calls it: with `token` as
+    /// the bearer credential, or without any when `token` is `None`.
+    pub async fn rdp_call(&self, token: Option<&str>, username: &str, password: &str) -> Page {
+        let mut request = self
+            .http
+            .post(format!("{}/api/rdp/authorize", self.base))
+            .json(&serde_json::json!({ "username": username, "password": password }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let resp = request.send().await.unwrap_or_else(|e| panic!("RDP gate for {username}: {e}"));
+        let status = resp.status();
+        let body = resp.text().await.unwrap_or_else(|e| panic!("RDP gate body: {e}"));
+        Page { status, location: None, content_type: None, body }
+    }
+
+    /// The RDP gate's answer (`allowed`, `reason`) for `username` and `password`, asked with
+    /// the gateway token.
+    pub async fn rdp(&self, username: &str, password: &str) -> (bool, String) {
+        let resp = self.rdp_call(Some(&self.gateway_token()), username, password).await;
+        assert_eq!(resp.status, StatusCode::OK, "RDP gate for {username}: {}", resp.body);
+        let body: serde_json::Value = serde_json::from_str(&resp.body)
+            .unwrap_or_else(|e| panic!("RDP gate answer is not JSON ({e}): {}", resp.body));
+        let allowed =
+            body["allowed"].as_bool().unwrap_or_else(|| panic!("no bool allowed: {body}"));
+        let reason = body["reason"].as_str().unwrap_or_else(|| panic!("no string reason: {body}"));
+        (allowed, reason.to_string())
     }
 }
 

@@ -3,7 +3,7 @@
 //! shows a QR, `/verify` asks for a code), enrolling a user, and locking one out with wrong
 //! codes. Plain HTTP through [`WebClient`]; asserts only that each step ran.
 
-use crate::clock::{now_unix, room_in_current_step};
+use crate::clock::{now_unix, room_in_current_step, start_of, step_of};
 use crate::html;
 use crate::tools::oathtool_totp;
 use crate::Portal;
@@ -86,4 +86,19 @@ pub async fn lock_out(portal: &Portal, user: &str, password: &str, secret: &str)
         }
     }
     panic!("{user} was not locked after 20 wrong codes");
+}
+
+/// A six-digit code that is none of the valid codes for the steps around now.
+pub fn wrong_code(secret: &str) -> String {
+    let step = step_of(now_unix());
+    let valid: Vec<String> =
+        (step - 2..=step + 2).map(|s| oathtool_totp(secret, start_of(s))).collect();
+    let mut n: u32 = valid[2].parse().expect("digits");
+    loop {
+        n = (n + 137_731) % 1_000_000;
+        let candidate = format!("{n:06}");
+        if !valid.contains(&candidate) {
+            return candidate;
+        }
+    }
 }

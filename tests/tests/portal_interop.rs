@@ -7,6 +7,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use twofold_e2e::clock::{now_unix, room_in_current_step, start_of, step_of, PERIOD};
 use twofold_e2e::html;
+use twofold_e2e::signin_steps::wrong_code;
 use twofold_e2e::{oathtool_totp, tools_present, zbar_decode, OtpauthUri, Page, Portal, WebClient};
 
 const ALICE_PW: &str = "alice-correct-horse";
@@ -107,53 +108,6 @@ async fn admin_user(portal: &Portal, username: &str) -> Value {
         .find(|u| u["username"] == username)
         .unwrap_or_else(|| panic!("{username} missing from /api/v1/users: {users}"))
         .clone()
-}
-
-/// A six-digit code that is none of the valid codes for the steps around now.
-fn wrong_code(secret: &str) -> String {
-    let step = step_of(now_unix());
-    let valid: Vec<String> =
-        (step - 2..=step + 2).map(|s| oathtool_totp(secret, start_of(s))).collect();
-    let mut n: u32 = valid[2].parse().expect("digits");
-    loop {
-        n = (n + 137_731) % 1_000_000;
-        let candidate = format!("{n:06}");
-        if !valid.contains(&candidate) {
-            return candidate;
-        }
-    }
-}
-
-/// `POST /api/rdp/authorize` as an RDP front end (the PAM hook) calls it: with the gateway
-/// token from the portal's `DIR/gateway.token`, or without any token when `token` is `None`.
-async fn rdp_call(portal: &Portal, token: Option<&str>, username: &str, password: &str) -> Page {
-    let mut request = reqwest::Client::new()
-        .post(format!("{}/api/rdp/authorize", portal.base))
-        .json(&json!({ "username": username, "password": password }));
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let resp = request.send().await.unwrap_or_else(|e| panic!("RDP gate for {username}: {e}"));
-    let status = resp.status();
-    let body = resp.text().await.unwrap_or_else(|e| panic!("RDP gate body: {e}"));
-    Page { status, location: None, content_type: None, body }
-}
-
-fn gateway_token(portal: &Portal) -> String {
-    let path = portal.data_dir().join("gateway.token");
-    let token = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
-    token.trim().to_string()
-}
-
-async fn rdp(portal: &Portal, username: &str, password: &str) -> (bool, String) {
-    let resp = rdp_call(portal, Some(&gateway_token(portal)), username, password).await;
-    assert_eq!(resp.status, StatusCode::OK, "RDP gate for {username}: {}", resp.body);
-    let body: Value = serde_json::from_str(&resp.body)
-        .unwrap_or_else(|e| panic!("RDP gate answer is not JSON ({e}): {}", resp.body));
-    let allowed = body["allowed"].as_bool().unwrap_or_else(|| panic!("no bool allowed: {body}"));
-    let reason = body["reason"].as_str().unwrap_or_else(|| panic!("no string reason: {body}"));
-    (allowed, reason.to_string())
 }
 
 #[tokio::test]
@@ -383,24 +337,24 @@ async fn five_wrong_codes_lock_the_user_until_an_admin_unlocks() {
 #[tokio::test]
 async fn rdp_gate_denies_everyone_who_needs_two_factor_and_allows_the_rest() {
     let portal = portal_with_directory().await;
-    let (allowed, reason) = rdp(&portal, "alice", ALICE_PW).await;
+    let (allowed, reason) = portal.rdp("alice", ALICE_PW).await;
     assert!(!allowed, "alice (listed user) allowed");
     assert!(reason.to_lowercase().contains("two-factor"), "reason for alice: {reason:?}");
-    let (allowed, reason) = rdp(&portal, "bob", BOB_PW).await;
+    let (allowed, reason) = portal.rdp("bob", BOB_PW).await;
     assert!(!allowed, "bob (member of a listed group) allowed: {reason}");
-    let (allowed, reason) = rdp(&portal, "carol", CAROL_PW).await;
+    let (allowed, reason) = portal.rdp("carol", CAROL_PW).await;
     assert!(allowed, "carol (no 2FA, right password) denied: {reason}");
-    let (allowed, _) = rdp(&portal, "carol", "wrong").await;
+    let (allowed, _) = portal.rdp("carol", "wrong").await;
     assert!(!allowed, "carol with a wrong password allowed");
-    let (allowed, _) = rdp(&portal, "mallory", "whatever").await;
+    let (allowed, _) = portal.rdp("mallory", "whatever").await;
     assert!(!allowed, "unknown user allowed");
 
     portal.admin_put("/api/v1/two-factor", json!({ "enabled": false })).await.ok("switch off");
     let status = portal.admin_get("/api/v1/status").await.ok("status");
     assert_eq!(status["two_factor_enabled"], false, "status after switching off: {status}");
-    let (allowed, reason) = rdp(&portal, "alice", ALICE_PW).await;
+    let (allowed, reason) = portal.rdp("alice", ALICE_PW).await;
     assert!(allowed, "alice denied with 2FA switched off: {reason}");
-    let (allowed, _) = rdp(&portal, "alice", "wrong").await;
+    let (allowed, _) = portal.rdp("alice", "wrong").await;
     assert!(!allowed, "alice with a wrong password allowed");
 }
 
@@ -409,20 +363,20 @@ async fn rdp_gate_refuses_callers_without_the_gateway_token_and_counts_nothing()
     let portal = portal_with_directory().await;
     // More wrong passwords than the per-account back-off allows (10), all anonymous.
     for _ in 0..12 {
-        let resp = rdp_call(&portal, None, "carol", "guess").await;
+        let resp = portal.rdp_call(None, "carol", "guess").await;
         assert_eq!(resp.status, StatusCode::UNAUTHORIZED, "anonymous call: {}", resp.body);
     }
-    let wrong = rdp_call(&portal, Some("not-the-gateway-token"), "carol", CAROL_PW).await;
+    let wrong = portal.rdp_call(Some("not-the-gateway-token"), "carol", CAROL_PW).await;
     assert_eq!(wrong.status, StatusCode::UNAUTHORIZED, "wrong token: {}", wrong.body);
     // Nothing was counted against carol: the real front end still gets her in.
-    let (allowed, reason) = rdp(&portal, "carol", CAROL_PW).await;
+    let (allowed, reason) = portal.rdp("carol", CAROL_PW).await;
     assert!(allowed, "carol refused after anonymous guesses: {reason}");
 }
 
 #[tokio::test]
 async fn principals_added_and_removed_over_the_api_change_who_needs_two_factor() {
     let portal = portal_with_directory().await;
-    assert!(rdp(&portal, "carol", CAROL_PW).await.0, "carol before being listed");
+    assert!(portal.rdp("carol", CAROL_PW).await.0, "carol before being listed");
     portal
         .admin_post(
             "/api/v1/principals",
@@ -432,11 +386,11 @@ async fn principals_added_and_removed_over_the_api_change_who_needs_two_factor()
         .ok("add principal");
     let listed = portal.admin_get("/api/v1/principals").await.ok("list principals");
     assert!(listed.to_string().contains("carol"), "carol not among principals: {listed}");
-    assert!(!rdp(&portal, "carol", CAROL_PW).await.0, "carol allowed while listed");
+    assert!(!portal.rdp("carol", CAROL_PW).await.0, "carol allowed while listed");
     portal.admin_delete("/api/v1/principals/user/carol").await.ok("remove principal");
     let listed = portal.admin_get("/api/v1/principals").await.ok("list principals");
     assert!(!listed.to_string().contains("carol"), "carol still among principals: {listed}");
-    assert!(rdp(&portal, "carol", CAROL_PW).await.0, "carol after being removed");
+    assert!(portal.rdp("carol", CAROL_PW).await.0, "carol after being removed");
 }
 
 #[tokio::test]
