@@ -51,6 +51,19 @@ pub fn tauri_driver() -> Option<PathBuf> {
     })
 }
 
+/// Whether everything a driven-app test needs is installed — the desktop session's tools,
+/// tauri-driver, WebKitWebDriver — plus `extra`; see [`crate::tools_present`] for what a
+/// missing one does.
+pub fn driven_app_tools_present(test: &str, extra: &[&str]) -> bool {
+    let driver = tauri_driver().map(|p| p.to_string_lossy().into_owned());
+    let mut all: Vec<&str> = crate::desktop_session::SESSION_TOOLS.to_vec();
+    // An absolute path is checked as given; the bare name is reported missing when not found.
+    all.push(driver.as_deref().unwrap_or("tauri-driver"));
+    all.extend_from_slice(APP_TOOLS);
+    all.extend_from_slice(extra);
+    crate::tools_present(test, &all)
+}
+
 pub struct App {
     pub client: Client,
     logs: PathBuf,
@@ -87,6 +100,18 @@ impl App {
                 |e| panic!("new WebDriver session with the app: {e}\n{}", read_logs(dir.path())),
             );
         App { client, logs, driver, _dir: dir }
+    }
+
+    /// Starts the app against `portal` (token found through `TWOFOLD_DATA`, as for a local
+    /// portal) and opens the Admin mode, waiting for the portal's live status.
+    pub async fn open_admin(session: &DesktopSession, portal: &crate::Portal) -> App {
+        let data = portal.data_dir().to_string_lossy().into_owned();
+        let env = [("TWOFOLD_ADMIN_URL", portal.admin_base.as_str()), ("TWOFOLD_DATA", &data)];
+        let app = App::start(session, &env).await;
+        app.click("[data-testid=mode-admin]").await;
+        app.find("[data-testid=admin-screen]").await;
+        app.find("[data-testid=two-factor-toggle]:not([disabled])").await;
+        app
     }
 
     /// Ends the session (the app quits), then stops tauri-driver with SIGTERM.

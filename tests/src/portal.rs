@@ -150,6 +150,13 @@ impl Portal {
         Portal::start_with(PortalOptions::default()).await
     }
 
+    /// Like [`Portal::start`], with `--config CONFIG` (a portal config file, e.g. the
+    /// `[directory]` of an LDAP test).
+    pub async fn start_with_config(config: &Path) -> Portal {
+        let args = vec![OsString::from("--config"), config.as_os_str().to_owned()];
+        Portal::start_with(PortalOptions { args, ..PortalOptions::default() }).await
+    }
+
     /// Like [`Portal::start`], with the listener ports, extra arguments and TLS trust of
     /// `options`.
     pub async fn start_with(options: PortalOptions) -> Portal {

@@ -17,23 +17,17 @@ mod pg;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use twofold_e2e::app::{App, APP_TOOLS};
-use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
+use twofold_e2e::app::{driven_app_tools_present, App};
+use twofold_e2e::desktop_session::DesktopSession;
 use twofold_e2e::portal::PortalOptions;
 use twofold_e2e::signin_steps::{activation_key, enroll, lock_out, password_sign_in_leads_to};
-use twofold_e2e::{tools_present, Portal};
+use twofold_e2e::Portal;
 
 /// One app at a time: each brings up Xvfb and WebKit, and two cores are shared.
 static ONE_APP: Mutex<()> = Mutex::new(());
 
 fn tools(test: &str) -> bool {
-    let driver = twofold_e2e::app::tauri_driver().map(|p| p.to_string_lossy().into_owned());
-    let mut all: Vec<&str> = SESSION_TOOLS.to_vec();
-    // An absolute path is checked as given; the bare name is reported missing when not found.
-    all.push(driver.as_deref().unwrap_or("tauri-driver"));
-    all.extend_from_slice(APP_TOOLS);
-    all.push("oathtool");
-    tools_present(test, &all)
+    driven_app_tools_present(test, &["oathtool"])
 }
 
 /// A portal whose directory has alice, bob, carol, dana and the group finance {bob, dana}.
@@ -50,19 +44,6 @@ async fn portal_with_directory() -> Portal {
 
 fn password(user: &str) -> String {
     format!("{user}-correct-horse")
-}
-
-/// Starts the app against `portal` (token found through `TWOFOLD_DATA`, as for a local
-/// portal) and opens the Admin mode.
-async fn open_admin(session: &DesktopSession, portal: &Portal) -> App {
-    let data = portal.data_dir().to_string_lossy().into_owned();
-    let app =
-        App::start(session, &[("TWOFOLD_ADMIN_URL", &portal.admin_base), ("TWOFOLD_DATA", &data)])
-            .await;
-    app.click("[data-testid=mode-admin]").await;
-    app.find("[data-testid=admin-screen]").await;
-    app.find("[data-testid=two-factor-toggle]:not([disabled])").await;
-    app
 }
 
 async fn api_status(portal: &Portal) -> serde_json::Value {
@@ -175,7 +156,7 @@ async fn admin_toggles_two_factor_from_the_status_bar_and_asks_before_turning_it
     let portal = portal_with_directory().await;
     portal.cli(&["principals", "add", "user:alice"], None);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     assert_eq!(
         app.attr("[data-testid=two-factor-toggle]", "data-state").await.as_deref(),
@@ -238,7 +219,7 @@ async fn admin_adds_a_user_and_a_group_through_the_picker_and_a_group_member_is_
     let portal = portal_with_directory().await;
     portal.cli(&["2fa", "on"], None);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     app.find("[data-testid=principals-empty]").await;
     app.click("[data-testid=principals-add]").await;
@@ -308,7 +289,7 @@ async fn admin_removes_a_principal_only_after_yes_and_the_user_signs_in_with_a_p
     portal.cli(&["principals", "add", "user:alice", "group:finance"], None);
     portal.cli(&["2fa", "on"], None);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     app.click("[data-testid=principal-row][data-key='user:alice']").await;
     app.click("[data-testid=principals-remove]").await;
@@ -349,7 +330,7 @@ async fn admin_resets_an_enrolled_user_after_yes_and_the_user_is_shown_a_new_qr_
     portal.cli(&["2fa", "on"], None);
     let old_secret = enroll(&portal, "alice", &password("alice")).await;
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     app.click("[data-testid=section-users]").await;
     app.find("[data-testid=user-row][data-user=alice][data-state=active]").await;
@@ -382,7 +363,7 @@ async fn admin_unlocks_a_user_locked_by_wrong_codes_who_can_then_enter_a_code_ag
     lock_out(&portal, "alice", &password("alice"), &secret).await;
     assert_eq!(api_user(&portal, "alice").await["locked"], true);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     app.click("[data-testid=section-users]").await;
     app.find("[data-testid=user-row][data-user=alice][data-locked=true]").await;
@@ -482,7 +463,7 @@ async fn admin_installs_a_license_file_from_the_status_bar_and_it_shows_valid_wi
         "2031-06-15",
     );
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     app.find("[data-testid=license][data-status=evaluation]").await;
 
     choose_license_file(&app, &license).await;
@@ -548,7 +529,7 @@ async fn admin_is_told_why_a_forged_or_broken_license_file_is_refused_and_the_in
     assert_eq!(before["status"], "valid", "{before}");
 
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     app.find("[data-testid=license][data-status=valid]").await;
 
     choose_license_file(&app, &forged).await;
@@ -584,7 +565,7 @@ async fn admin_installs_an_expired_license_file_which_shows_expired_and_2fa_stay
     let expired =
         issue_license(&portal, &vendor_key(), files.path(), "old.lic", "Acme Corp", 10, &yesterday);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     choose_license_file(&app, &expired).await;
     app.find("[data-testid=license][data-status=expired]").await;
@@ -637,7 +618,7 @@ async fn admin_with_fewer_seats_than_users_sees_over_seats_and_cannot_add_more_w
         "2031-06-15",
     );
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
 
     choose_license_file(&app, &small).await;
     app.find("[data-testid=license][data-status=over_seats]").await;
@@ -763,7 +744,7 @@ async fn admin_follows_a_dark_system_theme_and_a_light_one_with_readable_text() 
     let session = DesktopSession::start();
 
     // The desktop as it comes: no theme preference, a light page.
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     assert_theme(&app, false, "light admin").await;
     app.close().await;
 
@@ -773,7 +754,7 @@ async fn admin_follows_a_dark_system_theme_and_a_light_one_with_readable_text() 
     std::fs::create_dir_all(&gtk).expect("gtk config dir");
     std::fs::write(gtk.join("settings.ini"), "[Settings]\ngtk-application-prefer-dark-theme=1\n")
         .expect("settings.ini");
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     assert_theme(&app, true, "dark admin").await;
     // The marks of the status bar stay green/red on dark: check them against their disc.
     let mark = luminance(&app, "[data-testid=two-factor-mark]", "color").await;
@@ -864,7 +845,7 @@ async fn admin_is_told_the_portal_cannot_reach_its_database_and_the_banner_goes_
     );
     portal.cli(&[&on_pg[..], &["principals", "add", "user:alice"]].concat(), None);
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     app.wait_for_text("[data-testid=counts]", "enabled users and groups: 1").await;
 
     pg.stop();
@@ -907,13 +888,9 @@ async fn admin_sees_the_ldap_directory_beside_the_license_and_when_it_stops_answ
     let _one = ONE_APP.lock().unwrap_or_else(|p| p.into_inner());
     let Some(mut slapd) = ldap_support::Slapd::start() else { return };
     let config = slapd.config_file("cache_seconds = 0\ntimeout_seconds = 2\n");
-    let portal = Portal::start_with(PortalOptions {
-        args: vec!["--config".into(), config.into()],
-        ..PortalOptions::default()
-    })
-    .await;
+    let portal = Portal::start_with_config(&config).await;
     let session = DesktopSession::start();
-    let app = open_admin(&session, &portal).await;
+    let app = App::open_admin(&session, &portal).await;
     app.find("[data-testid=directory-status][data-kind=ldap][data-answering=true]").await;
     app.wait_for_text("[data-testid=directory-title]", "Directory answers").await;
     app.wait_for_text("[data-testid=directory-detail]", &slapd.url()).await;

@@ -10,7 +10,6 @@ mod ldap_support;
 use reqwest::StatusCode;
 use serde_json::json;
 use twofold_e2e::clock::{now_unix, room_in_current_step, start_of, step_of};
-use twofold_e2e::portal::PortalOptions;
 use twofold_e2e::signin_steps::{password_sign_in_leads_to, wrong_code};
 use twofold_e2e::{html, oathtool_totp, tools_present, zbar_decode, OtpauthUri, Portal, WebClient};
 
@@ -21,11 +20,7 @@ const ANN_PW: &str = "ann-password";
 /// sign-in), with the directory group `twofa` enabled and 2FA switched on.
 async fn portal_on(slapd: &ldap_support::Slapd) -> Portal {
     let config = slapd.config_file("cache_seconds = 0\ntimeout_seconds = 5\n");
-    let portal = Portal::start_with(PortalOptions {
-        args: vec!["--config".into(), config.into()],
-        ..PortalOptions::default()
-    })
-    .await;
+    let portal = Portal::start_with_config(&config).await;
     let body = json!({ "principals": [{ "kind": "group", "name": "twofa" }] });
     portal.admin_post("/api/v1/principals", body).await.ok("enable group twofa");
     portal.admin_put("/api/v1/two-factor", json!({ "enabled": true })).await.ok("2FA on");

@@ -10,23 +10,18 @@
 
 use std::process::Command;
 
-use twofold_e2e::app::{tauri_driver, App, APP_TOOLS};
+use twofold_e2e::app::{driven_app_tools_present, App};
 use twofold_e2e::artifacts::artifact_path;
 use twofold_e2e::authenticator_ui::row;
 use twofold_e2e::browser::{Browser, BrowserOptions, CHROMEDRIVER, CHROMIUM};
-use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
-use twofold_e2e::{tools_present, Portal};
+use twofold_e2e::desktop_session::DesktopSession;
+use twofold_e2e::Portal;
 
 const USER: &str = "erin";
 const PASSWORD: &str = "erin-correct-horse";
 
 fn tools(test: &str) -> bool {
-    let driver = tauri_driver().map(|p| p.to_string_lossy().into_owned());
-    let mut all: Vec<&str> = SESSION_TOOLS.to_vec();
-    all.push(driver.as_deref().unwrap_or("tauri-driver"));
-    all.extend_from_slice(APP_TOOLS);
-    all.extend_from_slice(&[CHROMEDRIVER, CHROMIUM, "import"]);
-    tools_present(test, &all)
+    driven_app_tools_present(test, &[CHROMEDRIVER, CHROMIUM, "import"])
 }
 
 /// Saves the whole X display (both windows) as `artifacts/NAME.png`.

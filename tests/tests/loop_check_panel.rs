@@ -19,11 +19,11 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use twofold_e2e::app::{App, APP_TOOLS};
+use twofold_e2e::app::{driven_app_tools_present, App};
 use twofold_e2e::authenticator_tools::{clipboard_text, keyring_item_count, stored_accounts};
-use twofold_e2e::desktop_session::{DesktopSession, SESSION_TOOLS};
+use twofold_e2e::desktop_session::DesktopSession;
 use twofold_e2e::portal::{faketime_present, PortalOptions};
-use twofold_e2e::{tools_present, Portal};
+use twofold_e2e::Portal;
 
 /// One app at a time: each brings up Xvfb and WebKit, and two cores are shared.
 static ONE_APP: Mutex<()> = Mutex::new(());
@@ -46,12 +46,7 @@ const STEPS: [&str; 11] = [
 const RUN_WAIT: Duration = Duration::from_secs(150);
 
 fn tools(test: &str) -> bool {
-    let driver = twofold_e2e::app::tauri_driver().map(|p| p.to_string_lossy().into_owned());
-    let mut all: Vec<&str> = SESSION_TOOLS.to_vec();
-    all.push(driver.as_deref().unwrap_or("tauri-driver"));
-    all.extend_from_slice(APP_TOOLS);
-    all.push("xclip");
-    tools_present(test, &all)
+    driven_app_tools_present(test, &["xclip"])
 }
 
 /// Starts the app against `portal` (token found through `TWOFOLD_DATA`, as for a local

@@ -49,6 +49,23 @@ async fn the_picker_pages_through_more_entries_than_the_servers_size_limit() {
     assert!(kinds[first_user..].iter().all(|k| *k == "user"), "{kinds:?}");
 }
 
+/// The picker opens with the empty query: every group, then every user. `(uid=**)`, what a
+/// substring filter of nothing would be, is refused by the LDAP client.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_empty_query_lists_every_group_then_every_user() {
+    let Some(slapd) = Slapd::start() else { return };
+    let p = portal(&slapd);
+    let all = search_page(&p.state, "", 0, 100).await.expect("the empty query answers");
+    let keys: Vec<String> = all.items.iter().map(|e| format!("{}:{}", e.kind, e.name)).collect();
+    assert_eq!(
+        keys,
+        ["group:staff", "group:admins", "group:twofa", "user:ann", "user:ben", "user:cat"],
+        "the groups, then the users, in the directory's order"
+    );
+    assert_eq!(all.total, 6);
+    assert_eq!(search_page(&p.state, "  ", 0, 100).await.unwrap().total, 6, "blank is empty");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_directory_group_nobody_signed_in_from_can_be_enabled_for_2fa() {
     let Some(slapd) = Slapd::start() else { return };

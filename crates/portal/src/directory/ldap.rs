@@ -418,19 +418,30 @@ impl LdapDirectory {
     ) -> Result<(Vec<SearchEntry>, bool), DirectoryError> {
         let s = &self.settings;
         let q = ldap_escape(query.trim());
+        // The empty query (the picker just opened) lists everyone: `(attr=**)` is no valid
+        // filter (ldap3 refuses to send it), `(attr=*)` is the presence test.
+        let contains = |attr: &str| {
+            if q.is_empty() {
+                format!("({attr}=*)")
+            } else {
+                format!("({attr}=*{q}*)")
+            }
+        };
         let (base, filter, name_attr, display_attr) = match kind {
             EntryKind::User => (
                 &s.user_base,
                 format!(
-                    "(&{}(|({}=*{q}*)({}=*{q}*)))",
-                    s.user_filter, s.name_attribute, s.display_attribute
+                    "(&{}(|{}{}))",
+                    s.user_filter,
+                    contains(&s.name_attribute),
+                    contains(&s.display_attribute)
                 ),
                 s.name_attribute.as_str(),
                 s.display_attribute.as_str(),
             ),
             EntryKind::Group => (
                 &s.group_base,
-                format!("(&{}({}=*{q}*))", s.group_filter, s.group_name_attribute),
+                format!("(&{}{})", s.group_filter, contains(&s.group_name_attribute)),
                 s.group_name_attribute.as_str(),
                 s.group_name_attribute.as_str(),
             ),

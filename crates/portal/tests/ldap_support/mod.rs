@@ -172,7 +172,9 @@ impl Slapd {
         );
         std::fs::write(dir.path().join("slapd.conf"), conf).unwrap();
         std::fs::write(dir.path().join("tree.ldif"), format!("{TREE}\n{extra}")).unwrap();
+        // -q: no consistency checks while loading (10,000 entries in ~0.2 s instead of ~12 s).
         let out = Command::new(slapadd)
+            .arg("-q")
             .arg("-f")
             .arg(dir.path().join("slapd.conf"))
             .arg("-l")
@@ -276,7 +278,7 @@ impl Slapd {
             .collect()
     }
 
-        /// Renames the entry `dn` to `new_rdn` (with `ldapmodrdn`, the old RDN value removed); its
+    /// Renames the entry `dn` to `new_rdn` (with `ldapmodrdn`, the old RDN value removed); its
     /// `entryUUID` stays.
     pub fn rename(&self, dn: &str, new_rdn: &str) {
         let out = Command::new(tool("ldapmodrdn").unwrap())
