@@ -242,6 +242,16 @@ async fn admin_picks_from_10000_ldap_entries_while_typing_and_sees_what_ldapsear
     }
     let (_, total, _, _) = picker_state(&app).await;
     assert_eq!(total, 10, "team10…team19");
+    let counts = app
+        .client
+        .execute(
+            "return [...document.querySelectorAll('[data-testid=picker-row]')]
+               .filter(r => /member/.test(r.textContent)).length",
+            vec![],
+        )
+        .await
+        .expect("member counts");
+    assert_eq!(counts, 0, "the search does not count an LDAP group's members: no \"0 members\"");
     println!("picker: {}", app.screenshot("admin-picker-ldap-10000").await.display());
 
     // The user chosen before is still chosen; OK makes the directory user a principal.
