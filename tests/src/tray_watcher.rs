@@ -102,20 +102,16 @@ impl TrayWatcher {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// `gdbus call` of `method` on `path` of `dest` with `args`; returns the reply's text.
+    fn call(&self, dest: &str, path: &str, method: &str, args: &[&str]) -> String {
+        let head = ["call", "--session", "--dest", dest, "--object-path", path, "--method", method];
+        self.gdbus(&[&head[..], args].concat())
+    }
+
     /// The menu object path the item exports (its `Menu` property).
     fn menu_path(&self, (name, path): &(String, String)) -> String {
-        let out = self.gdbus(&[
-            "call",
-            "--session",
-            "--dest",
-            name,
-            "--object-path",
-            path,
-            "--method",
-            "org.freedesktop.DBus.Properties.Get",
-            "org.kde.StatusNotifierItem",
-            "Menu",
-        ]);
+        let properties = "org.freedesktop.DBus.Properties.Get";
+        let out = self.call(name, path, properties, &["org.kde.StatusNotifierItem", "Menu"]);
         // (<objectpath '/org/ayatana/NotificationItem/twofold/Menu'>,)
         let start = out.find("'").expect("a menu path") + 1;
         let end = out[start..].find("'").expect("the path's end") + start;
@@ -125,39 +121,15 @@ impl TrayWatcher {
     /// The entries of the item's menu, top level, in order (separators left out).
     pub fn menu(&self, item: &(String, String)) -> Vec<TrayEntry> {
         let menu = self.menu_path(item);
-        let out = self.gdbus(&[
-            "call",
-            "--session",
-            "--dest",
-            &item.0,
-            "--object-path",
-            &menu,
-            "--method",
-            "com.canonical.dbusmenu.GetLayout",
-            "0",
-            "1",
-            "[]",
-        ]);
-        parse_layout(&out)
+        let layout = "com.canonical.dbusmenu.GetLayout";
+        parse_layout(&self.call(&item.0, &menu, layout, &["0", "1", "[]"]))
     }
 
     /// Clicks entry `id`, as a panel does when the user chooses it.
     pub fn click(&self, item: &(String, String), id: i32) {
         let menu = self.menu_path(item);
-        self.gdbus(&[
-            "call",
-            "--session",
-            "--dest",
-            &item.0,
-            "--object-path",
-            &menu,
-            "--method",
-            "com.canonical.dbusmenu.Event",
-            &id.to_string(),
-            "clicked",
-            "<0>",
-            "0",
-        ]);
+        let id = id.to_string();
+        self.call(&item.0, &menu, "com.canonical.dbusmenu.Event", &[&id, "clicked", "<0>", "0"]);
     }
 
     /// Polls the menu until `ready` holds for it.

@@ -70,19 +70,23 @@ fn xdotool(session: &DesktopSession, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
+/// The id of a visible window named `name`, if one is shown now.
+fn visible_window(session: &DesktopSession, name: &str) -> Option<String> {
+    let out = Command::new("xdotool")
+        .args(["search", "--onlyvisible", "--name", name])
+        .envs(session.env())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run xdotool search");
+    String::from_utf8_lossy(&out.stdout).lines().next().map(|id| id.trim().to_string())
+}
+
 /// Waits for a visible window named `name`; returns its id.
 fn window_named(session: &DesktopSession, name: &str) -> String {
     let start = Instant::now();
     loop {
-        let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", name])
-            .envs(session.env())
-            .stdin(Stdio::null())
-            .output()
-            .expect("run xdotool search");
-        let found = String::from_utf8_lossy(&out.stdout);
-        if let Some(id) = found.lines().next() {
-            return id.trim().to_string();
+        if let Some(id) = visible_window(session, name) {
+            return id;
         }
         assert!(start.elapsed() < Duration::from_secs(15), "no visible window named {name:?}");
         std::thread::sleep(Duration::from_millis(100));
@@ -92,12 +96,7 @@ fn window_named(session: &DesktopSession, name: &str) -> String {
 fn window_gone(session: &DesktopSession, name: &str) {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(10) {
-        let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", name])
-            .envs(session.env())
-            .output()
-            .expect("run xdotool search");
-        if String::from_utf8_lossy(&out.stdout).trim().is_empty() {
+        if visible_window(session, name).is_none() {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
@@ -365,19 +364,13 @@ async fn bench_quick_pick_shortcut_to_code() {
         .stderr(Stdio::null());
     let _xterm = ChildGuard::spawn("xterm", &mut cmd);
     let terminal = window_named(&session, "Sign in - GitHub");
-    let visible = |s: &DesktopSession| {
-        let out = Command::new("xdotool")
-            .args(["search", "--onlyvisible", "--name", "Twofold quick pick"])
-            .envs(s.env())
-            .output()
-            .expect("xdotool search");
-        !String::from_utf8_lossy(&out.stdout).trim().is_empty()
-    };
     let (mut shown, mut copied, mut typed_ms) = (Vec::new(), Vec::new(), Vec::new());
     for round in 0..10 {
         xdotool(&session, &["windowfocus", "--sync", &terminal]);
         xdotool(&session, &["key", "--clearmodifiers", SHORTCUT]);
-        shown.push(ms_until("the quick-pick shows", || visible(&session)));
+        shown.push(ms_until("the quick-pick shows", || {
+            visible_window(&session, "Twofold quick pick").is_some()
+        }));
         std::thread::sleep(Duration::from_millis(600));
         if round % 2 == 0 {
             let before = clipboard_text(&session);
