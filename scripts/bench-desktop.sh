@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Desktop app benchmarks for docs/BENCHMARKS.md ("## Desktop app"): start to the Admin
-# screen with live status, idle memory of the app + WebKit next to OTPClient and KeePassXC
-# (installed from Debian if missing) measured the same way in the same run, and picker search
-# over 10,000 directory entries, and the quick-pick's shortcut-to-code times. Prints
-# `BENCH name value unit` lines.
-# Usage: scripts/bench-desktop.sh [--release]   (release: builds and measures target/release/twofold)
+# Desktop app benchmarks for docs/BENCHMARKS.md ("## Desktop app"), each beside OTPClient and
+# KeePassXC (installed from Debian if missing) measured the same way in the same run:
+#   authenticator — start to the account list with codes, idle memory of all the app's
+#                   processes before and after the quick-pick was used;
+#   admin         — start to the Admin screen with live status, idle memory, picker search over
+#                   10,000 directory entries;
+#   quick-pick    — shortcut press to the code on the clipboard or typed.
+# Prints `BENCH name value unit` lines.
+# Usage: scripts/bench-desktop.sh [--release] [authenticator|admin|quick-pick]...
+#   (release: builds and measures target/release/twofold; no part named: all three)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -19,14 +23,24 @@ fi
 scripts/install-tauri-driver.sh
 profile=debug
 if [ "${1:-}" = "--release" ]; then
+  shift
   scripts/build-app.sh --release
   profile=release
 else
   scripts/build-app.sh
 fi
+parts=("$@")
+[ ${#parts[@]} -gt 0 ] || parts=(authenticator admin quick-pick)
+wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 cargo build -p twofold-portal
 export TWOFOLD_APP_BIN="$PWD/target/$profile/twofold"
 export TWOFOLD_PORTAL_BIN="$PWD/target/debug/twofold-portal"
-cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|picker rows|otpclient|keepassxc|test )'
-# The quick-pick: shortcut press to code on the clipboard or typed.
-cargo test -p twofold-e2e --test authenticator_at_hand -- --ignored --nocapture bench_quick_pick 2>&1 | grep -E '^(BENCH|test )'
+if wants authenticator; then
+  cargo test -p twofold-e2e --test authenticator_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|test )'
+fi
+if wants admin; then
+  cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|picker rows|test )'
+fi
+if wants quick-pick; then
+  cargo test -p twofold-e2e --test authenticator_at_hand -- --ignored --nocapture bench_quick_pick 2>&1 | grep -E '^(BENCH|test )'
+fi

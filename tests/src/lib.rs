@@ -21,6 +21,7 @@ pub mod app;
 pub mod authenticator_keyring;
 pub mod authenticator_tools;
 pub mod authenticator_ui;
+pub mod bench;
 pub mod desktop_session;
 pub mod signin_steps;
 pub mod tray_watcher;

@@ -9,17 +9,13 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use twofold_e2e::app::{app_binary, App};
+use twofold_e2e::bench::{bench, pid_of, process_start_epoch_ms, report_peers, report_tree_memory};
 use twofold_e2e::desktop_session::DesktopSession;
-use twofold_e2e::process::ChildGuard;
 use twofold_e2e::Portal;
 
 /// Users and groups put into the directory for the picker figures.
 const USERS: u32 = 9_000;
 const GROUPS: u32 = 1_000;
-
-fn bench(name: &str, value: f64, unit: &str) {
-    println!("BENCH {name} {value:.1} {unit}");
-}
 
 /// Fills the portal's directory straight through SQLite (hashing 10,000 passwords through
 /// the CLI would take an hour; these users never sign in).
@@ -37,96 +33,6 @@ fn seed_directory(portal: &Portal) {
     );
     let out = Command::new("sqlite3").arg(&db).arg(sql).output().expect("run sqlite3");
     assert!(out.status.success(), "seeding failed: {}", String::from_utf8_lossy(&out.stderr));
-}
-
-/// RSS and PSS (kB) summed over `root` and all its descendants.
-fn tree_memory(root: u32) -> (u64, u64, Vec<String>) {
-    let mut pids = vec![root];
-    let mut i = 0;
-    while i < pids.len() {
-        let parent = pids[i];
-        if let Ok(entries) = std::fs::read_dir("/proc") {
-            for entry in entries.flatten() {
-                let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok())
-                else {
-                    continue;
-                };
-                let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-                let ppid = stat
-                    .rsplit(')')
-                    .next()
-                    .and_then(|rest| rest.split_whitespace().nth(1))
-                    .and_then(|p| p.parse::<u32>().ok());
-                if ppid == Some(parent) && !pids.contains(&pid) {
-                    pids.push(pid);
-                }
-            }
-        }
-        i += 1;
-    }
-    let (mut rss, mut pss, mut names) = (0, 0, Vec::new());
-    for pid in &pids {
-        let rollup =
-            std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")).unwrap_or_default();
-        let field = |name: &str| {
-            rollup
-                .lines()
-                .find(|l| l.starts_with(name))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|v| v.parse::<u64>().ok())
-                .unwrap_or(0)
-        };
-        rss += field("Rss:");
-        pss += field("Pss:");
-        names.push(
-            std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .unwrap_or_default()
-                .trim()
-                .to_string(),
-        );
-    }
-    (rss, pss, names)
-}
-
-/// The pid of the newest process whose executable is `exe`.
-fn pid_of(exe: &std::path::Path) -> Option<u32> {
-    let target = std::fs::canonicalize(exe).ok()?;
-    let mut found = None;
-    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        if std::fs::read_link(format!("/proc/{pid}/exe")).ok().as_deref() == Some(target.as_path())
-        {
-            found = Some(found.map_or(pid, |f: u32| f.max(pid)));
-        }
-    }
-    found
-}
-
-/// When process `pid` started, in milliseconds since the Unix epoch (from the boot time and
-/// the process's start in clock ticks since boot; both have 10 ms resolution).
-fn process_start_epoch_ms(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    let ticks: f64 = stat
-        .rsplit(')')
-        .next()
-        .and_then(|rest| rest.split_whitespace().nth(19))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN);
-    // btime is whole seconds; now minus the uptime (10 ms resolution) places boot finer.
-    let uptime: f64 = std::fs::read_to_string("/proc/uptime")
-        .unwrap_or_default()
-        .split_whitespace()
-        .next()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(f64::NAN);
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs_f64())
-        .unwrap_or(f64::NAN);
-    let boot = now - uptime;
-    boot * 1000.0 + ticks * 10.0
 }
 
 /// In-page timing of one search: types `query` into the picker, then waits for the answer's
@@ -210,10 +116,7 @@ async fn admin_bench_start_memory_and_picker_search() {
         // Idle memory: status shown, nothing happening for 5 s.
         tokio::time::sleep(Duration::from_secs(5)).await;
         let pid = pid_of(&app_binary()).expect("the app's process");
-        let (rss, pss, names) = tree_memory(pid);
-        bench("idle_rss_twofold_tree", rss as f64 / 1024.0, "MB");
-        bench("idle_pss_twofold_tree", pss as f64 / 1024.0, "MB");
-        println!("processes: {names:?}");
+        report_tree_memory("twofold_tree", pid);
 
         // Picker over 10,000 entries.
         app.click("[data-testid=principals-add]").await;
@@ -261,26 +164,6 @@ async fn admin_bench_start_memory_and_picker_search() {
         app.close().await;
     }
 
-    // The peer, measured the same way in the same session.
-    for peer in ["otpclient", "keepassxc"] {
-        let Some(bin) = twofold_e2e::tools::find_program(peer) else {
-            println!("BENCH {peer} not installed");
-            continue;
-        };
-        let mut cmd = Command::new(bin);
-        cmd.envs(session.env())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        let mut child = ChildGuard::spawn(peer, &mut cmd);
-        tokio::time::sleep(Duration::from_secs(8)).await;
-        if child.exited().is_some() {
-            println!("BENCH {peer} exited early");
-            continue;
-        }
-        let (rss, pss, names) = tree_memory(child.id());
-        bench(&format!("idle_rss_{peer}_tree"), rss as f64 / 1024.0, "MB");
-        bench(&format!("idle_pss_{peer}_tree"), pss as f64 / 1024.0, "MB");
-        println!("{peer} processes: {names:?}");
-        child.stop();
-    }
+    // The peers, measured the same way in the same session.
+    report_peers(&session).await;
 }

@@ -28,6 +28,7 @@ use std::time::{Duration, Instant};
 use twofold_e2e::artifacts::artifact_path;
 use twofold_e2e::authenticator_tools::{clipboard_text, oathtool_totp_between, OathParams};
 use twofold_e2e::authenticator_ui::{add_link, authenticator_app_tools, start_authenticator};
+use twofold_e2e::bench::median;
 use twofold_e2e::clock::now_unix;
 use twofold_e2e::desktop_session::DesktopSession;
 use twofold_e2e::process::ChildGuard;
@@ -330,11 +331,6 @@ fn ms_until(what: &str, mut ready: impl FnMut() -> bool) -> f64 {
         assert!(start.elapsed() < Duration::from_secs(10), "{what} did not happen");
     }
     start.elapsed().as_secs_f64() * 1000.0
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v[v.len() / 2]
 }
 
 /// Shortcut press to the quick-pick on screen with its list, Enter to the code on the
