@@ -32,9 +32,10 @@ packages=(
   # the organisation's directory: a real OpenLDAP slapd started by the LDAP tests, and its client tools
   slapd ldap-utils
   # a real Active Directory: a Samba AD domain controller provisioned by the AD tests
-  # (provisioning needs the two Recommends that --no-install-recommends leaves out; `ip`
-  # brings up the loopback of the DC's network namespace)
-  samba samba-ad-provision samba-dsdb-modules iproute2
+  # (provisioning needs three Recommends that --no-install-recommends leaves out: the AD
+  # schema, the directory modules, and the VFS modules whose acl_xattr sets the sysvol ACLs;
+  # `ip` brings up the loopback of the DC's network namespace)
+  samba samba-ad-provision samba-dsdb-modules samba-vfs-modules iproute2
   # the shared store of several portal servers: a real PostgreSQL started by the store tests
   postgresql
   # the loop check's clock step against a portal whose clock is off (libfaketime on its process)
