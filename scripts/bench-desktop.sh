@@ -21,18 +21,19 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 scripts/install-tauri-driver.sh
+# the debug workspace in one run, as `make build` does (the same features, nothing built twice):
+# the portal the admin part talks to, and the app unless --release asks for the release one
+scripts/build-app.sh --ui-only
+cargo build --workspace --bins
 profile=debug
 if [ "${1:-}" = "--release" ]; then
   shift
-  scripts/build-app.sh --release
+  cargo build -p twofold --release
   profile=release
-else
-  scripts/build-app.sh
 fi
 parts=("$@")
 [ ${#parts[@]} -gt 0 ] || parts=(authenticator admin quick-pick)
 wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
-cargo build -p twofold-portal
 export TWOFOLD_APP_BIN="$PWD/target/$profile/twofold"
 export TWOFOLD_PORTAL_BIN="$PWD/target/debug/twofold-portal"
 if wants authenticator; then

@@ -138,3 +138,41 @@ pub async fn report_peers(session: &DesktopSession) {
         child.stop();
     }
 }
+
+/// Where the page's own clock put one mark, and its whole timeline for the log.
+pub struct PageTimeline {
+    /// `performance.timeOrigin`: when the page's navigation started, in Unix ms.
+    pub origin_epoch_ms: f64,
+    /// The mark's time after `origin_epoch_ms`, NaN when the page never set it.
+    pub mark_ms: f64,
+    /// `dcl=… name=…` for every mark, in ms after the origin.
+    pub summary: String,
+}
+
+impl PageTimeline {
+    /// The mark as a Unix time in ms, to compare with a process's start.
+    pub fn mark_epoch_ms(&self) -> f64 {
+        self.origin_epoch_ms + self.mark_ms
+    }
+}
+
+/// Reads the page's navigation timing and every `twofold:` mark, with `mark` singled out.
+pub async fn page_timeline(client: &fantoccini::Client, mark: &str) -> PageTimeline {
+    let values = client
+        .execute(
+            "const nav = performance.getEntriesByType('navigation')[0] || {};
+             const marks = performance.getEntriesByType('mark')
+               .map(m => m.name.replace('twofold:', '') + '=' + m.startTime.toFixed(0)).join(' ');
+             const wanted = performance.getEntriesByName(arguments[0])[0];
+             return [performance.timeOrigin, wanted ? wanted.startTime : null,
+                     'dcl=' + (nav.domContentLoadedEventEnd || 0).toFixed(0) + ' ' + marks];",
+            vec![serde_json::Value::from(mark)],
+        )
+        .await
+        .expect("page timeline");
+    PageTimeline {
+        origin_epoch_ms: values[0].as_f64().unwrap_or(f64::NAN),
+        mark_ms: values[1].as_f64().unwrap_or(f64::NAN),
+        summary: values[2].as_str().unwrap_or("").to_string(),
+    }
+}

@@ -9,7 +9,9 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use twofold_e2e::app::{app_binary, App};
-use twofold_e2e::bench::{bench, pid_of, process_start_epoch_ms, report_peers, report_tree_memory};
+use twofold_e2e::bench::{
+    bench, page_timeline, pid_of, process_start_epoch_ms, report_peers, report_tree_memory,
+};
 use twofold_e2e::desktop_session::DesktopSession;
 use twofold_e2e::Portal;
 
@@ -83,28 +85,14 @@ async fn admin_bench_start_memory_and_picker_search() {
         let app = App::start(&session, &env).await;
         app.find("[data-testid=two-factor-toggle]:not([disabled])").await;
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-        let timeline = app
-            .client
-            .execute(
-                "const nav = performance.getEntriesByType('navigation')[0] || {};
-                 const marks = performance.getEntriesByType('mark')
-                   .map(m => m.name + '=' + m.startTime.toFixed(0)).join(' ');
-                 const status = performance.getEntriesByName('twofold:admin-status')[0];
-                 return [performance.timeOrigin, status ? status.startTime : -1,
-                         'dcl=' + (nav.domContentLoadedEventEnd || 0).toFixed(0) + ' ' + marks];",
-                vec![],
-            )
-            .await
-            .expect("page timeline");
-        let origin = timeline[0].as_f64().unwrap_or(f64::NAN);
-        let status_at = timeline[1].as_f64().unwrap_or(f64::NAN);
-        println!("timeline run{run}: {}", timeline[2].as_str().unwrap_or(""));
+        let timeline = page_timeline(&app.client, "twofold:admin-status").await;
+        println!("timeline run{run}: {}", timeline.summary);
         bench(&format!("start_to_admin_status_run{run}"), elapsed, "ms (incl. WebDriver session)");
         if let Some(pid) = pid_of(&app_binary()) {
             let process_start = process_start_epoch_ms(pid);
             bench(
                 &format!("process_start_to_status_run{run}"),
-                origin + status_at - process_start,
+                timeline.mark_epoch_ms() - process_start,
                 "ms (±10 ms: kernel start time in clock ticks)",
             );
         }

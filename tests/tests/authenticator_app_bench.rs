@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 use twofold_e2e::app::{app_binary, App};
 use twofold_e2e::authenticator_tools::twofold_cli;
 use twofold_e2e::authenticator_ui::authenticator_app_tools;
-use twofold_e2e::bench::{bench, pid_of, process_start_epoch_ms, report_peers, report_tree_memory};
+use twofold_e2e::bench::{
+    bench, page_timeline, pid_of, process_start_epoch_ms, report_peers, report_tree_memory,
+};
 use twofold_e2e::desktop_session::DesktopSession;
 
 /// Accounts in the vault, about what a person keeps (and enough that keyring reads show).
@@ -69,27 +71,13 @@ async fn authenticator_bench_start_to_codes_and_idle_memory() {
         let app = App::start(&session, &env).await;
         app.find(&last_row).await;
         let elapsed = started.elapsed().as_secs_f64() * 1000.0;
-        let timeline = app
-            .client
-            .execute(
-                "const nav = performance.getEntriesByType('navigation')[0] || {};
-                 const marks = performance.getEntriesByType('mark')
-                   .map(m => m.name.replace('twofold:', '') + '=' + m.startTime.toFixed(0)).join(' ');
-                 const codes = performance.getEntriesByName('twofold:authenticator-codes')[0];
-                 return [performance.timeOrigin, codes ? codes.startTime : -1,
-                         'dcl=' + (nav.domContentLoadedEventEnd || 0).toFixed(0) + ' ' + marks];",
-                vec![],
-            )
-            .await
-            .expect("page timeline");
-        let origin = timeline[0].as_f64().unwrap_or(f64::NAN);
-        let codes_at = timeline[1].as_f64().unwrap_or(f64::NAN);
-        println!("timeline run{run}: {}", timeline[2].as_str().unwrap_or(""));
+        let timeline = page_timeline(&app.client, "twofold:authenticator-codes").await;
+        println!("timeline run{run}: {}", timeline.summary);
         bench(&format!("start_to_codes_run{run}"), elapsed, "ms (incl. WebDriver session)");
         let pid = pid_of(&app_binary()).expect("the app's process");
         bench(
             &format!("process_start_to_codes_run{run}"),
-            origin + codes_at - process_start_epoch_ms(pid),
+            timeline.mark_epoch_ms() - process_start_epoch_ms(pid),
             "ms (±10 ms: kernel start time in clock ticks)",
         );
         if run < 4 {
