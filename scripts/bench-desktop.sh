@@ -37,10 +37,10 @@ wants() { [[ " ${parts[*]} " == *" $1 "* ]]; }
 export TWOFOLD_APP_BIN="$PWD/target/$profile/twofold"
 export TWOFOLD_PORTAL_BIN="$PWD/target/debug/twofold-portal"
 if wants authenticator; then
-  cargo test -p twofold-e2e --test authenticator_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|test )'
+  cargo test -p twofold-e2e --test authenticator_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|where|test )'
 fi
 if wants admin; then
-  cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|picker rows|test )'
+  cargo test -p twofold-e2e --test admin_app_bench -- --ignored --nocapture --test-threads=1 2>&1 | grep -E '^(BENCH|timeline|processes|where|picker rows|test )'
 fi
 if wants quick-pick; then
   cargo test -p twofold-e2e --test authenticator_at_hand -- --ignored --nocapture bench_quick_pick 2>&1 | grep -E '^(BENCH|test )'

@@ -22,6 +22,14 @@ pub fn run() -> anyhow::Result<()> {
     if std::env::var_os("WEBKIT_DISABLE_DMABUF_RENDERER").is_none() {
         std::env::set_var("WEBKIT_DISABLE_DMABUF_RENDERER", "1");
     }
+    // JavaScriptCore's JIT tiers hold ~12 MB of code and profiles in the web process for a
+    // page whose scripts run for milliseconds (the codes come from Rust); the interpreter
+    // draws the list as fast (docs/BENCHMARKS.md) and leaves less to attack. Same rule: a
+    // value the user set is kept.
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("JSC_useJIT").is_none() {
+        std::env::set_var("JSC_useJIT", "false");
+    }
     tauri::Builder::default()
         .plugin(tauri_plugin_global_shortcut::Builder::new().build())
         .manage(quick_pick::QuickPick::default())

@@ -35,8 +35,8 @@ pub struct TreeMemory {
     pub processes: Vec<String>,
 }
 
-/// RSS and PSS summed over `root` and all its descendants (from `/proc/PID/smaps_rollup`).
-pub fn tree_memory(root: u32) -> TreeMemory {
+/// `root` and all its descendants.
+fn tree_pids(root: u32) -> Vec<u32> {
     let all: Vec<u32> = std::fs::read_dir("/proc")
         .map(|entries| {
             entries.flatten().filter_map(|e| e.file_name().to_str()?.parse().ok()).collect()
@@ -53,6 +53,12 @@ pub fn tree_memory(root: u32) -> TreeMemory {
         }
         i += 1;
     }
+    pids
+}
+
+/// RSS and PSS summed over `root` and all its descendants (from `/proc/PID/smaps_rollup`).
+pub fn tree_memory(root: u32) -> TreeMemory {
+    let pids = tree_pids(root);
     let mut memory = TreeMemory { rss_kb: 0, pss_kb: 0, processes: Vec::new() };
     for pid in &pids {
         let rollup =
@@ -79,6 +85,68 @@ pub fn report_tree_memory(what: &str, root: u32) {
     bench(&format!("idle_rss_{what}"), memory.rss_kb as f64 / 1024.0, "MB");
     bench(&format!("idle_pss_{what}"), memory.pss_kb as f64 / 1024.0, "MB");
     println!("processes {what}: {:?}", memory.processes);
+    for pid in tree_pids(root) {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        let kinds: Vec<String> = pss_by_kind(pid)
+            .iter()
+            .map(|(kind, kb)| format!("{kind} {:.1}", *kb as f64 / 1024.0))
+            .collect();
+        println!("where {what} {}: {} (MB PSS)", comm.trim(), kinds.join(", "));
+    }
+}
+
+/// What a mapping of a process is, for the "what is resident and why" breakdown.
+pub fn mapping_kind(path: &str, exe: &str) -> &'static str {
+    let file = path.rsplit('/').next().unwrap_or(path);
+    if !exe.is_empty() && path == exe {
+        "program"
+    } else if file.starts_with("libwebkit2gtk") || file.starts_with("libjavascriptcoregtk") {
+        "WebKit+JSC"
+    } else if path.contains("/dri/")
+        || ["libLLVM", "libEGL", "libGL", "libgbm", "libdrm", "libepoxy", "libglapi", "libxcb-dri"]
+            .iter()
+            .any(|p| file.starts_with(p))
+    {
+        "GL (Mesa)"
+    } else if file.starts_with("libflite") {
+        "speech (flite)"
+    } else if path.is_empty() || path.starts_with('[') {
+        "heap+anon"
+    } else if path.starts_with("/SYSV")
+        || path.starts_with("/dev/shm")
+        || path.starts_with("/memfd")
+    {
+        "shared memory"
+    } else {
+        "other libraries"
+    }
+}
+
+/// PSS of process `pid` per [`mapping_kind`], in kB, largest first (from `/proc/PID/smaps`).
+pub fn pss_by_kind(pid: u32) -> Vec<(&'static str, u64)> {
+    let smaps = std::fs::read_to_string(format!("/proc/{pid}/smaps")).unwrap_or_default();
+    let exe = std::fs::read_link(format!("/proc/{pid}/exe"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut kinds: Vec<(&'static str, u64)> = Vec::new();
+    let mut current = "heap+anon";
+    for line in smaps.lines() {
+        let mut fields = line.split_whitespace();
+        let first = fields.next().unwrap_or("");
+        if first.contains('-') && first.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            // `start-end perms offset dev inode [path]`: the path is the sixth field.
+            let path = line.split_whitespace().nth(5).unwrap_or("");
+            current = mapping_kind(path, &exe);
+        } else if first == "Pss:" {
+            let kb: u64 = fields.next().and_then(|v| v.parse().ok()).unwrap_or(0);
+            match kinds.iter_mut().find(|(k, _)| *k == current) {
+                Some((_, total)) => *total += kb,
+                None => kinds.push((current, kb)),
+            }
+        }
+    }
+    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    kinds
 }
 
 /// The pid of the newest process whose executable is `exe`.
@@ -174,5 +242,30 @@ pub async fn page_timeline(client: &fantoccini::Client, mark: &str) -> PageTimel
         origin_epoch_ms: values[0].as_f64().unwrap_or(f64::NAN),
         mark_ms: values[1].as_f64().unwrap_or(f64::NAN),
         summary: values[2].as_str().unwrap_or("").to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mapping_kind;
+
+    #[test]
+    fn mappings_are_sorted_into_the_kinds_the_benchmarks_explain() {
+        let exe = "/usr/bin/twofold";
+        assert_eq!(mapping_kind("/usr/bin/twofold", exe), "program");
+        assert_eq!(
+            mapping_kind("/usr/lib/x86_64-linux-gnu/libwebkit2gtk-4.1.so.0.19.9", exe),
+            "WebKit+JSC"
+        );
+        assert_eq!(mapping_kind("/usr/lib/x86_64-linux-gnu/libLLVM-15.so.1", exe), "GL (Mesa)");
+        assert_eq!(mapping_kind("/usr/lib/x86_64-linux-gnu/dri/swrast_dri.so", exe), "GL (Mesa)");
+        assert_eq!(
+            mapping_kind("/usr/lib/x86_64-linux-gnu/libflite_cmu_us_rms.so.2.2", exe),
+            "speech (flite)"
+        );
+        assert_eq!(mapping_kind("[heap]", exe), "heap+anon");
+        assert_eq!(mapping_kind("", exe), "heap+anon");
+        assert_eq!(mapping_kind("/SYSV00000000", exe), "shared memory");
+        assert_eq!(mapping_kind("/usr/lib/x86_64-linux-gnu/libgtk-3.so.0", exe), "other libraries");
     }
 }
