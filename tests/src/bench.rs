@@ -145,7 +145,7 @@ pub fn pss_by_kind(pid: u32) -> Vec<(&'static str, u64)> {
             }
         }
     }
-    kinds.sort_by(|a, b| b.1.cmp(&a.1));
+    kinds.sort_by_key(|k| std::cmp::Reverse(k.1));
     kinds
 }
 
