@@ -42,6 +42,7 @@ const COMMANDS: &[&str] = &[
     "authenticator_camera_start",
     "authenticator_camera_stop",
     "authenticator_lock_status",
+    "authenticator_locked_names",
     "authenticator_lock",
     "authenticator_unlock",
     "authenticator_set_lock",

@@ -119,6 +119,7 @@ pub fn run() -> anyhow::Result<()> {
             authenticator::authenticator_camera_start,
             authenticator::authenticator_camera_stop,
             authenticator::authenticator_lock_status,
+            authenticator::authenticator_locked_names,
             authenticator::authenticator_lock,
             authenticator::authenticator_unlock,
             authenticator::authenticator_set_lock,

@@ -1,6 +1,7 @@
 //! The tray icon (a StatusNotifierItem through libayatana-appindicator on Linux): the
 //! accounts' menu — choosing one copies its code — the quick-pick, the window, Lock and Quit.
-//! While the app is locked the menu names no account. What it lists is
+//! While the app is locked the menu names no account, unless the user chose to keep the names
+//! in sight (then they are listed, disabled; codes never are). What it lists is
 //! `twofold_desktop::authenticator::tray_menu`'s model, compared every second (the CLI may
 //! add accounts behind the app's back) and rebuilt only when it changed.
 
@@ -74,7 +75,20 @@ fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
     let mut items: Vec<Box<dyn IsMenuItem<Wry>>> = Vec::new();
     let note = |text: &str| MenuItem::with_id(app, "note", literal(text), false, None::<&str>);
     match &model.accounts {
-        TrayAccounts::Locked => items.push(Box::new(note("Locked — open Twofold to unlock")?)),
+        TrayAccounts::Locked(names) => {
+            items.push(Box::new(note("Locked — open Twofold to unlock")?));
+            // The names the user chose to keep in sight, as entries that do nothing.
+            for (i, label) in names.iter().enumerate() {
+                let id = format!("locked-name:{i}");
+                items.push(Box::new(MenuItem::with_id(
+                    app,
+                    id,
+                    literal(label),
+                    false,
+                    None::<&str>,
+                )?));
+            }
+        }
         TrayAccounts::Unreadable(why) => {
             items.push(Box::new(note(&twofold_desktop::authenticator::tray_menu::account_label(
                 Some("Cannot read the accounts"),
@@ -104,7 +118,7 @@ fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
     };
     items.push(Box::new(MenuItem::with_id(app, "quick", quick, true, None::<&str>)?));
     items.push(Box::new(MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?));
-    if model.lock_set && model.accounts != TrayAccounts::Locked {
+    if model.lock_set && !matches!(model.accounts, TrayAccounts::Locked(_)) {
         items.push(Box::new(MenuItem::with_id(app, "lock", "Lock now", true, None::<&str>)?));
     }
     items.push(Box::new(PredefinedMenuItem::separator(app)?));

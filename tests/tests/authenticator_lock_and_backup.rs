@@ -7,7 +7,8 @@
 //! saver's `ActiveChanged(true)` sent on the private session bus, after the idle time, and
 //! when the app starts again; while shut the window holds no code and no account name; a wrong
 //! password is refused and, after three, the next attempt must wait; the right one shows the
-//! code oathtool gives.
+//! code oathtool gives. Once the user chooses to keep the names in sight, the lock screen names
+//! the account and still shows no code.
 //!
 //! The backup, turned on in its dialog, writes one backup at once and one per added account,
 //! keeps the last two, each opening in Twofold's importer with the password and giving back
@@ -42,15 +43,20 @@ fn github() -> OathParams<'static> {
     OathParams { secret_b32: SECRET, algorithm: "SHA1", digits: 6, period: Some(30) }
 }
 
-/// Waits for the lock screen, then checks the page holds no code and no account name.
-async fn assert_locked_and_blank(app: &App, why: &str) {
-    app.find("[data-testid=auth-locked]").await;
+/// The page's text and markup, everything a code or a name could be in.
+async fn page_source(app: &App) -> String {
     let text = app
         .client
         .execute("return document.body.innerText + document.body.innerHTML;", vec![])
         .await
         .expect("read the page");
-    let page = text.as_str().unwrap_or_default();
+    text.as_str().unwrap_or_default().to_string()
+}
+
+/// Waits for the lock screen, then checks the page holds no code and no account name.
+async fn assert_locked_and_blank(app: &App, why: &str) {
+    app.find("[data-testid=auth-locked]").await;
+    let page = page_source(app).await;
     for hidden in ["alice@example.com", "GitHub", "data-code"] {
         assert!(!page.contains(hidden), "{why}: the locked window still holds {hidden:?}");
     }
@@ -167,6 +173,30 @@ async fn authenticator_lock_hides_every_code_and_name_and_opens_with_its_passwor
     // Started again: locked from the start.
     let app = start_authenticator(&session, vault.path()).await;
     assert_locked_and_blank(&app, "at start").await;
+    unlock_and_see_the_code(&app).await;
+
+    // The user chooses to keep the names in sight: locked, the window names the account and
+    // still shows no code.
+    app.click("[data-testid=auth-lock-settings]").await;
+    app.type_into("[data-testid=auth-lock-current]", PASSWORD).await;
+    app.click("[data-testid=auth-lock-show-names]").await;
+    app.click("[data-testid=auth-lock-save]").await;
+    app.wait_until(
+        "!document.querySelector('[data-testid=auth-lock-dialog]')",
+        "the dialog closes once the choice is saved",
+    )
+    .await;
+    app.click("[data-testid=auth-lock-now]").await;
+    app.find("[data-testid=auth-locked-names]").await;
+    let names = app.text("[data-testid=auth-locked-names]").await;
+    assert!(names.contains("GitHub") && names.contains("alice@example.com"), "{names}");
+    let page = page_source(&app).await;
+    assert!(!page.contains("data-code"), "a code element is on the lock screen");
+    let now = now_unix();
+    for c in oathtool_totp_between(&github(), now.saturating_sub(30), now + 30) {
+        assert!(!page.contains(&c), "the lock screen shows a code while naming the accounts");
+    }
+    println!("names: {}", app.screenshot("authenticator-lock-names").await.display());
     unlock_and_see_the_code(&app).await;
     app.close().await;
 }

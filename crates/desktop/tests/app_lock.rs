@@ -2,7 +2,8 @@
 //! in the test's hands: off until set; once set, shut at start, on demand and after the idle
 //! time; while shut, every command that would show a code, an account name or a secret is
 //! refused; it opens with its password only, and wrong passwords are throttled across a
-//! restart; the file holds an Argon2 hash, never the password; a damaged file keeps it shut;
+//! restart; the account names stay in sight while shut only if the user chose so, and never a
+//! code; the file holds an Argon2 hash, never the password; a damaged file keeps it shut;
 //! the session bus's screen saver signal shuts it.
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -10,7 +11,7 @@ use std::sync::Arc;
 
 use twofold_desktop::authenticator::app_lock::LOCK_FILE;
 use twofold_desktop::authenticator::{
-    AuthError, Authenticator, ExportFormat, LockChange, MemoryClipboard,
+    AuthError, Authenticator, ExportFormat, LockChange, LockedName, MemoryClipboard, TrayAccounts,
 };
 use twofold_vault::MemoryStore;
 
@@ -50,7 +51,7 @@ impl Setup {
 }
 
 fn set(password: &str, idle_secs: Option<u64>) -> LockChange {
-    LockChange { current: None, password: Some(password.into()), idle_secs }
+    LockChange { current: None, password: Some(password.into()), idle_secs, show_names: false }
 }
 
 fn is_locked<T>(result: Result<T, AuthError>) -> bool {
@@ -91,7 +92,8 @@ fn a_locked_app_refuses_every_command_that_shows_codes_names_or_secrets() {
     assert!(is_locked(app.set_lock(&LockChange {
         current: Some(PASSWORD.into()),
         password: None,
-        idle_secs: None
+        idle_secs: None,
+        show_names: true,
     })));
     assert!(is_locked(app.remove_lock(PASSWORD)));
 
@@ -99,6 +101,39 @@ fn a_locked_app_refuses_every_command_that_shows_codes_names_or_secrets() {
     let list = app.list().unwrap();
     assert_eq!(list.accounts.len(), 1, "the account was not touched while locked");
     assert!(list.accounts[0].code.is_some());
+}
+
+#[test]
+fn the_names_stay_in_sight_while_locked_only_when_chosen_and_never_with_a_code() {
+    let s = Setup::new();
+    let app = s.app();
+    app.add_text(LINK).unwrap();
+    app.set_lock(&set(PASSWORD, None)).unwrap();
+    assert!(app.lock_now());
+    assert!(!app.lock_status().show_names, "hidden unless chosen");
+    assert!(app.names_while_locked().unwrap().is_empty());
+    assert_eq!(app.tray_accounts(), TrayAccounts::Locked(vec![]));
+
+    app.unlock(PASSWORD).unwrap();
+    let keep_names = LockChange {
+        current: Some(PASSWORD.into()),
+        password: None,
+        idle_secs: None,
+        show_names: true,
+    };
+    assert!(app.set_lock(&keep_names).unwrap().show_names);
+    assert!(app.names_while_locked().unwrap().is_empty(), "unlocked, the list itself names them");
+    assert!(app.lock_now());
+    // The names come from the account database alone: no keyring is needed to show them.
+    s.store.set_available(false);
+    let ann = LockedName { issuer: Some("ACME".into()), account: "ann".into() };
+    assert_eq!(app.names_while_locked().unwrap(), vec![ann.clone()]);
+    assert!(is_locked(app.list()), "the codes stay hidden");
+    assert_eq!(app.tray_accounts(), TrayAccounts::Locked(vec!["ACME — ann".into()]));
+
+    let restarted = s.app();
+    assert!(restarted.lock_status().locked && restarted.lock_status().show_names);
+    assert_eq!(restarted.names_while_locked().unwrap(), vec![ann], "the choice is kept");
 }
 
 #[test]
@@ -189,13 +224,18 @@ fn changing_or_removing_the_lock_asks_for_the_current_password() {
         current: Some("guess".into()),
         password: Some("new one".into()),
         idle_secs: None,
+        show_names: false,
     };
     assert!(matches!(app.set_lock(&wrong), Err(AuthError::WrongLockPassword { .. })));
     assert!(matches!(app.remove_lock("guess"), Err(AuthError::WrongLockPassword { .. })));
 
     // The idle time alone, keeping the password.
-    let idle_only =
-        LockChange { current: Some(PASSWORD.into()), password: None, idle_secs: Some(120) };
+    let idle_only = LockChange {
+        current: Some(PASSWORD.into()),
+        password: None,
+        idle_secs: Some(120),
+        show_names: false,
+    };
     assert_eq!(app.set_lock(&idle_only).unwrap().idle_secs, Some(120));
     assert!(app.lock_now());
     app.unlock(PASSWORD).unwrap();
@@ -211,7 +251,7 @@ fn a_short_password_or_idle_time_is_refused_and_nothing_is_set() {
     let app = s.app();
     assert_eq!(app.set_lock(&set("abc", None)).unwrap_err().kind(), "lock_password_too_short");
     assert_eq!(app.set_lock(&set(PASSWORD, Some(1))).unwrap_err().kind(), "lock_idle_too_short");
-    let none = LockChange { current: None, password: None, idle_secs: None };
+    let none = LockChange { current: None, password: None, idle_secs: None, show_names: false };
     assert_eq!(app.set_lock(&none).unwrap_err().kind(), "lock_password_too_short");
     assert!(!app.lock_status().enabled);
     assert!(!s.dir.path().join(LOCK_FILE).exists());

@@ -99,10 +99,11 @@ fn the_tray_names_every_account_and_none_while_locked() {
             current: None,
             password: Some("desk lamp".into()),
             idle_secs: None,
+            show_names: false,
         })
         .unwrap();
     assert!(locking.lock_now());
-    assert_eq!(locking.tray_accounts(), TrayAccounts::Locked);
+    assert_eq!(locking.tray_accounts(), TrayAccounts::Locked(vec![]));
     assert_eq!(locking.quick_list(None).unwrap_err().kind(), "locked");
 }
 

@@ -235,6 +235,13 @@ pub fn authenticator_lock_status(mode: Mode<'_>) -> LockStatus {
     mode.lock_status()
 }
 
+/// The account names the lock screen shows, if the user chose to keep them in sight (empty
+/// otherwise and whenever unlocked). Off the UI thread: it reads the account database.
+#[tauri::command]
+pub async fn authenticator_locked_names(mode: Mode<'_>) -> Result<Vec<LockedName>, AuthError> {
+    mode.run(|a| a.names_while_locked()).await
+}
+
 /// Locks now ("Lock" button, Ctrl+L). Off the UI thread: a running webcam scan is stopped.
 #[tauri::command]
 pub async fn authenticator_lock(mode: Mode<'_>) -> Result<LockStatus, AuthError> {

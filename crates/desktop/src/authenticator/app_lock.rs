@@ -44,6 +44,9 @@ struct LockFile {
     /// The user answered the offer to set a lock ("Not now" or set one).
     #[serde(default)]
     offer_answered: bool,
+    /// The user chose to see the accounts' names (never their codes) while locked.
+    #[serde(default)]
+    show_names: bool,
 }
 
 /// The lock as the window sees it.
@@ -56,6 +59,16 @@ pub struct LockStatus {
     pub retry_after_secs: u64,
     /// Whether to offer setting a lock (none set, and the user has not declined).
     pub offer: bool,
+    /// Whether the accounts' names stay in sight while locked (the user's choice; off unless
+    /// chosen). Codes never do.
+    pub show_names: bool,
+}
+
+/// An account as the lock screen names it when the user chose so: no id, no code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LockedName {
+    pub issuer: Option<String>,
+    pub account: String,
 }
 
 /// The lock's state: the file's content, whether it is locked now, and the last use.
@@ -133,6 +146,7 @@ impl AppLock {
             idle_secs: s.file.idle_secs,
             retry_after_secs: rules::retry_after(s.file.failures, s.file.last_failure_at, now),
             offer: s.file.password_hash.is_none() && s.damaged.is_none() && !s.file.offer_answered,
+            show_names: s.file.show_names && s.damaged.is_none(),
         }
     }
 
@@ -180,6 +194,9 @@ pub struct LockChange {
     pub password: Option<String>,
     #[serde(default)]
     pub idle_secs: Option<u64>,
+    /// Keep the accounts' names in sight while locked.
+    #[serde(default)]
+    pub show_names: bool,
 }
 
 impl Drop for LockChange {
@@ -233,6 +250,7 @@ impl Authenticator {
                 idle_secs: None,
                 retry_after_secs: 0,
                 offer: false,
+                show_names: false,
             },
         }
     }
@@ -291,6 +309,21 @@ impl Authenticator {
         Ok(lock.status(now))
     }
 
+    /// While locked, the accounts' names if the user chose to keep them in sight, in the
+    /// user's order; otherwise (unlocked, no lock, or not chosen) none. Never a code: the
+    /// names come from the account database alone.
+    pub fn names_while_locked(&self) -> Result<Vec<LockedName>> {
+        let status = self.lock_status();
+        if !status.locked || !status.show_names {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .accounts_past_the_lock()?
+            .into_iter()
+            .map(|a| LockedName { issuer: a.issuer, account: a.account })
+            .collect())
+    }
+
     /// Sets the lock, changes its password or idle time (the current password is asked once
     /// one is set; while locked nothing changes).
     pub fn set_lock(&self, change: &LockChange) -> Result<LockStatus> {
@@ -315,6 +348,7 @@ impl Authenticator {
             failures: 0,
             last_failure_at: 0,
             offer_answered: true,
+            show_names: change.show_names,
         };
         lock.save(&file)?;
         s.file = file;

@@ -27,7 +27,7 @@ pub mod service;
 pub mod session_lock;
 pub mod tray_menu;
 
-pub use app_lock::{LockChange, LockStatus};
+pub use app_lock::{LockChange, LockStatus, LockedName};
 pub use at_hand::{AtHand, AtHandStatus};
 pub use backup::{BackupChoice, BackupProblem, BackupStatus};
 pub use camera::{CameraChoice, CameraEvent, CameraSink};

@@ -151,6 +151,14 @@ impl Authenticator {
         }
     }
 
+    /// The accounts' metadata read past the app lock, for the names the user chose to keep in
+    /// sight while locked: a vault opened for this alone and dropped, so no secret is read
+    /// from the keyring or kept.
+    pub(crate) fn accounts_past_the_lock(&self) -> Result<Vec<twofold_vault::Account>> {
+        let vault = Vault::open(&self.inner.dir, Arc::clone(&self.inner.store))?;
+        Ok(vault.accounts()?)
+    }
+
     /// Drops what the app lock hides: the vault (its session cache of secrets is wiped with
     /// it; the next use after unlocking reads the keyring again), the pending batch and the
     /// webcam scan.

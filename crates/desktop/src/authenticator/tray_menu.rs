@@ -1,5 +1,6 @@
 //! What the tray menu lists: one entry per account (choosing it copies the code), or, while
-//! the app is locked, nothing that names an account. The window side turns this model into
+//! the app is locked, nothing that names an account — unless the user chose to keep the names
+//! in sight while locked, and then only the names, as entries that do nothing. The window side turns this model into
 //! the StatusNotifierItem's menu and rebuilds it only when the model changes.
 //!
 //! Leaves out the menu widgets and their events (`src-tauri/src/tray.rs`).
@@ -13,8 +14,9 @@ pub const LABEL_CHARS: usize = 60;
 /// The accounts part of the tray menu.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TrayAccounts {
-    /// The app is locked: no names, no codes.
-    Locked,
+    /// The app is locked: no codes; the accounts' labels only if the user chose to see them
+    /// while locked (else empty).
+    Locked(Vec<String>),
     /// The vault could not be read; the reason is shown as a disabled entry.
     Unreadable(String),
     /// The accounts in the user's order: `(id, label)`.
@@ -40,7 +42,7 @@ impl Authenticator {
     /// to compare every second.
     pub fn tray_accounts(&self) -> TrayAccounts {
         if self.lock_status().locked {
-            return TrayAccounts::Locked;
+            return self.locked_tray();
         }
         match self.with_vault(|v| v.accounts()) {
             Ok(accounts) => TrayAccounts::Listed(
@@ -49,9 +51,17 @@ impl Authenticator {
                     .map(|a| (a.id.clone(), account_label(a.issuer.as_deref(), &a.account)))
                     .collect(),
             ),
-            Err(AuthError::Locked) => TrayAccounts::Locked,
+            Err(AuthError::Locked) => self.locked_tray(),
             Err(e) => TrayAccounts::Unreadable(e.to_string()),
         }
+    }
+
+    fn locked_tray(&self) -> TrayAccounts {
+        // A vault that cannot be read shows as no names: the menu then says only "Locked".
+        let names = self.names_while_locked().unwrap_or_default();
+        TrayAccounts::Locked(
+            names.iter().map(|n| account_label(n.issuer.as_deref(), &n.account)).collect(),
+        )
     }
 }
 

@@ -4,7 +4,7 @@
 
 import { Channel, invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
-import type { AccountCode, AddedAccount, AddReport, AtHand, AtHandStatus, AuthError, CameraChoice, CameraEvent, BackupChoice, BackupStatus, CodeList, LockChange, LockStatus, ManualEntry, ExportKind, Offer, Preview, QuickList, TransferCodes, Written } from "./types";
+import type { AccountCode, AddedAccount, AddReport, AtHand, AtHandStatus, AuthError, CameraChoice, CameraEvent, BackupChoice, BackupStatus, CodeList, LockChange, LockedName, LockStatus, ManualEntry, ExportKind, Offer, Preview, QuickList, TransferCodes, Written } from "./types";
 
 export function toAuthError(thrown: unknown): AuthError {
   if (thrown && typeof thrown === "object" && "kind" in thrown && typeof (thrown as { kind: unknown }).kind === "string") {
@@ -64,6 +64,7 @@ export const authenticatorApi = {
   setBackup: (choice: BackupChoice) => call<BackupStatus>("authenticator_set_backup", { choice }),
   turnOffBackup: () => call<BackupStatus>("authenticator_turn_off_backup"),
   lockStatus: () => call<LockStatus>("authenticator_lock_status"),
+  lockedNames: () => call<LockedName[]>("authenticator_locked_names"),
   lock: () => call<LockStatus>("authenticator_lock"),
   unlock: (password: string) => call<LockStatus>("authenticator_unlock", { password }),
   setLock: (change: LockChange) => call<LockStatus>("authenticator_set_lock", { change }),

@@ -34,6 +34,14 @@ export interface LockStatus {
   retry_after_secs: number;
   /** Offer to set a lock: none is set and the user has not declined. */
   offer: boolean;
+  /** The user chose to keep the account names (never the codes) in sight while locked. */
+  show_names: boolean;
+}
+
+/** An account named on the lock screen (`LockedName`): no id, no code. */
+export interface LockedName {
+  issuer: string | null;
+  account: string;
 }
 
 /** A change of the lock (`LockChange`): `current` once a lock is set; `password` null keeps it. */
@@ -41,6 +49,7 @@ export interface LockChange {
   current: string | null;
   password: string | null;
   idle_secs: number | null;
+  show_names: boolean;
 }
 
 export interface FieldError {
