@@ -19,6 +19,9 @@ packages=(
   xdotool
   # a real terminal the quick-pick types a code into (its e2e test)
   xterm
+  # typing a code on Wayland: sway (wlroots, headless) with the virtual-keyboard protocol and
+  # a Wayland terminal (foot) to type into, weston without that protocol, and wtype itself
+  sway foot weston wtype
   # an XEmbed tray panel the same test shows the tray menu in (for the README screenshot)
   trayer
   # real remote desktops behind the portal: nginx auth_request in front of noVNC/websockify on

@@ -120,8 +120,11 @@ pub fn type_into(target: &TargetWindow, text: &str) -> Result<(), TypingError> {
 }
 
 fn type_wayland(text: &str) -> Result<(), TypingError> {
+    // `-s 50` first: wtype's virtual keyboard is new to the compositor at each run, and a key
+    // sent before the focused program has its keymap is dropped — on sway about every other
+    // run lost the first digit, typing a wrong code (tests/wayland_typing.rs).
     let run = std::process::Command::new("wtype")
-        .args(["-d", "4", "--", text])
+        .args(["-s", "50", "-d", "4", "--", text])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .output();
