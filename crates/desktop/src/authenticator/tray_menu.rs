@@ -1,7 +1,8 @@
 //! What the tray menu lists: one entry per account (choosing it copies the code), or, while
 //! the app is locked, nothing that names an account — unless the user chose to keep the names
-//! in sight while locked, and then only the names, as entries that do nothing. The window side turns this model into
-//! the StatusNotifierItem's menu and rebuilds it only when the model changes.
+//! in sight while locked, and then only the names, as entries that do nothing. The window side
+//! turns this model into the StatusNotifierItem's menu and rebuilds it only when the model
+//! changes.
 //!
 //! Leaves out the menu widgets and their events (`src-tauri/src/tray.rs`).
 
