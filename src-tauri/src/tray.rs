@@ -73,20 +73,16 @@ fn literal(label: &str) -> String {
 
 fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
     let mut items: Vec<Box<dyn IsMenuItem<Wry>>> = Vec::new();
-    let note = |text: &str| MenuItem::with_id(app, "note", literal(text), false, None::<&str>);
+    let item = |id: String, label: &str, enabled: bool| {
+        MenuItem::with_id(app, id, literal(label), enabled, None::<&str>)
+    };
+    let note = |text: &str| item("note".into(), text, false);
     match &model.accounts {
         TrayAccounts::Locked(names) => {
             items.push(Box::new(note("Locked — open Twofold to unlock")?));
             // The names the user chose to keep in sight, as entries that do nothing.
             for (i, label) in names.iter().enumerate() {
-                let id = format!("locked-name:{i}");
-                items.push(Box::new(MenuItem::with_id(
-                    app,
-                    id,
-                    literal(label),
-                    false,
-                    None::<&str>,
-                )?));
+                items.push(Box::new(item(format!("locked-name:{i}"), label, false)?));
             }
         }
         TrayAccounts::Unreadable(why) => {
@@ -100,14 +96,7 @@ fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
         }
         TrayAccounts::Listed(accounts) => {
             for (id, label) in accounts {
-                let id = format!("{COPY_PREFIX}{id}");
-                items.push(Box::new(MenuItem::with_id(
-                    app,
-                    id,
-                    literal(label),
-                    true,
-                    None::<&str>,
-                )?));
+                items.push(Box::new(item(format!("{COPY_PREFIX}{id}"), label, true)?));
             }
         }
     }
@@ -116,13 +105,13 @@ fn menu(app: &AppHandle, model: &Model) -> tauri::Result<Menu<Wry>> {
         Some(keys) => format!("Quick pick…  ({keys})"),
         None => "Quick pick…".to_string(),
     };
-    items.push(Box::new(MenuItem::with_id(app, "quick", quick, true, None::<&str>)?));
-    items.push(Box::new(MenuItem::with_id(app, "show", "Show Twofold", true, None::<&str>)?));
+    items.push(Box::new(item("quick".into(), &quick, true)?));
+    items.push(Box::new(item("show".into(), "Show Twofold", true)?));
     if model.lock_set && !matches!(model.accounts, TrayAccounts::Locked(_)) {
-        items.push(Box::new(MenuItem::with_id(app, "lock", "Lock now", true, None::<&str>)?));
+        items.push(Box::new(item("lock".into(), "Lock now", true)?));
     }
     items.push(Box::new(PredefinedMenuItem::separator(app)?));
-    items.push(Box::new(MenuItem::with_id(app, "quit", "Quit Twofold", true, None::<&str>)?));
+    items.push(Box::new(item("quit".into(), "Quit Twofold", true)?));
     let refs: Vec<&dyn IsMenuItem<Wry>> = items.iter().map(|i| i.as_ref()).collect();
     Menu::with_items(app, &refs)
 }
