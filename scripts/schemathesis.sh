@@ -4,14 +4,17 @@
 # admin token, and a bounded run (examples, coverage and fuzzing phases; at most
 # SCHEMATHESIS_MAX_TIME seconds, SCHEMATHESIS_MAX_EXAMPLES per operation). Fails on a 5xx, a
 # status, content type or body the document does not describe, or a portal that dies.
-# schemathesis comes from PyPI into .venv-schemathesis, pinned with the hypothesis it runs on
-# (a newer hypothesis's shrinker crashed once here, IndexError, hiding what it had found); a
-# second run reuses it. Shrinking is off: a failure is reported as it was met, and the run's
-# time goes to new cases instead.
+# schemathesis comes from PyPI into .venv-schemathesis, pinned with the hypothesis it runs on:
+# 6.130.12, the oldest this schemathesis accepts. Newer ones crashed inside hypothesis here
+# (IndexError in the spans of its shrinker and of its target optimiser, which runs because
+# schemathesis always targets success rates), in 3 of 7 runs with 6.170.17 — every case had
+# passed, the run still failed; 6.130.12 passed 4 of 4. A second run reuses the venv. Shrinking
+# is off and there is no example database: a failure is reported as it was met, the run's time
+# goes to new cases, and every run starts from the same seed anyway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VERSION=4.32.5
-HYPOTHESIS=6.170.17
+HYPOTHESIS=6.130.12
 VENV=.venv-schemathesis
 MAX_TIME="${SCHEMATHESIS_MAX_TIME:-75}"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-25}"
@@ -53,7 +56,7 @@ status=0
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --phases examples,coverage,fuzzing \
   --max-examples "$MAX_EXAMPLES" --max-time "$MAX_TIME" \
-  --workers 2 --seed 8 --no-shrink --request-timeout 10 \
+  --workers 2 --seed 8 --no-shrink --generation-database none --request-timeout 10 \
   --warnings off --no-color || status=$?
 
 if ! kill -0 "$portal" 2>/dev/null; then
